@@ -1,0 +1,32 @@
+/**
+ * What the sync reads from IMS (UMAPI), and the shared request budget every caller draws from.
+ */
+import type { ImsGroup, ImsUser } from '../domain/ims.js';
+
+export interface ReadProgress {
+  readonly page: number;
+  readonly usersSoFar: number;
+  readonly totalUsers?: number;
+}
+
+export interface Umapi {
+  /** Every active user of the org with `directOnly=false`, all pages. Raises IncompleteReadError rather than return a short list. */
+  listUsers(options?: { onPage?: (progress: ReadProgress) => void }): Promise<ImsUser[]>;
+  /** One user by email; `undefined` when UMAPI answers 404 user not found (the user is not in the org). */
+  getUser(email: string): Promise<ImsUser | undefined>;
+  /** Members of one user group or product profile, all pages; `undefined` when the group does not exist. */
+  listGroupUsers(group: string): Promise<ImsUser[] | undefined>;
+  /** Every user group and product profile of the org, all pages. */
+  listGroups(): Promise<ImsGroup[]>;
+}
+
+/** UMAPI endpoint families with separate per-minute limits (contracts/ims-and-umapi.md §4). */
+export type UmapiFamily = 'users' | 'groups';
+
+/**
+ * A request budget shared by every caller using one client id. `acquire` resolves when a request
+ * may be sent, or raises ThrottledError with the wait when the wait is too long to hold in-process.
+ */
+export interface RateLimiter {
+  acquire(family: UmapiFamily): Promise<void>;
+}

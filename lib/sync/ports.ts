@@ -1,0 +1,89 @@
+/**
+ * The stores and queue the use cases depend on. Implemented over DynamoDB and SQS in `lib/aws/`,
+ * and by plain in-memory fakes in tests.
+ */
+import type { WorkMessage } from '../domain/messages.js';
+import type { GuardVerdict, PlanSlice, Deferred } from '../domain/plan-types.js';
+
+export interface WorkQueue {
+  /** Durably enqueue (batched); resolves only when every message is accepted, raises otherwise. */
+  send(messages: readonly WorkMessage[]): Promise<void>;
+}
+
+export type IdempotencyOutcome = 'started' | 'already-done' | 'in-progress';
+
+export interface IdempotencyStore {
+  /** Claim (event, target) for `leaseMs`; a lease that expired may be claimed again. */
+  begin(eventId: string, targetId: string, leaseMs: number): Promise<IdempotencyOutcome>;
+  complete(eventId: string, targetId: string): Promise<void>;
+  /** Give the claim back after a failure, so a redelivery can try again at once. */
+  release(eventId: string, targetId: string): Promise<void>;
+}
+
+export interface MembershipVersion {
+  /** Epoch milliseconds of the IMS change (delta) or snapshot (reconcile, hint) this state comes from. */
+  readonly at: number;
+  readonly eventId: string;
+  readonly present: boolean;
+}
+
+export interface VersionStore {
+  /** The newest applied state of (target, user, group), if any. */
+  get(targetId: string, userKey: string, group: string): Promise<MembershipVersion | undefined>;
+  /** Record a state only if newer than the stored one (conditional write); false when a newer one is there. */
+  putIfNewer(targetId: string, userKey: string, group: string, version: MembershipVersion): Promise<boolean>;
+}
+
+export interface DeferredRecord extends Deferred {
+  readonly targetId: string;
+  readonly since: number;
+}
+
+export interface DeferredStore {
+  put(records: readonly DeferredRecord[]): Promise<void>;
+  clear(targetId: string, items: readonly Pick<Deferred, 'kind' | 'key' | 'group'>[]): Promise<void>;
+  list(targetId?: string): Promise<DeferredRecord[]>;
+}
+
+export type RunStatus = 'APPLIED' | 'HELD' | 'APPROVED' | 'REJECTED' | 'FAILED' | 'INCOMPLETE';
+
+export interface RunTargetRecord {
+  readonly runId: string;
+  readonly targetId: string;
+  readonly startedAt: number;
+  readonly status: RunStatus;
+  readonly verdict?: GuardVerdict;
+  readonly counts: { readonly adds: number; readonly removes: number; readonly wiring: number; readonly deferred: number };
+  /** The removals a guard held back, to be released by `approve`. */
+  readonly held?: PlanSlice;
+  readonly snapshotAt?: number;
+  readonly reason?: string;
+}
+
+export interface RunStore {
+  put(record: RunTargetRecord): Promise<void>;
+  get(runId: string): Promise<RunTargetRecord[]>;
+  /** Newest first. */
+  list(limit: number): Promise<RunTargetRecord[]>;
+  /** Move HELD to APPROVED or REJECTED; false when the run was not HELD (already decided). */
+  decide(runId: string, targetId: string, status: 'APPROVED' | 'REJECTED'): Promise<boolean>;
+}
+
+export interface AuditEntry {
+  readonly targetId: string;
+  /** The user key, or for wiring the IMS group. */
+  readonly member: string;
+  readonly group: string;
+  readonly op: 'add' | 'remove' | 'wire' | 'disable' | 'enable';
+  readonly cause: string;
+  readonly actor?: string;
+  readonly at: number;
+  readonly outcome: 'applied' | 'failed' | 'skipped-newer';
+  readonly detail?: string;
+}
+
+export interface AuditStore {
+  record(entries: readonly AuditEntry[]): Promise<void>;
+  byMember(member: string, sinceMs?: number): Promise<AuditEntry[]>;
+  byGroup(group: string, sinceMs?: number): Promise<AuditEntry[]>;
+}

@@ -1,0 +1,50 @@
+/**
+ * The Target port: what the sync needs from an AEM or Campaign instance. Each adapter
+ * (`aem/`, `campaign/`) keeps its wire format to itself behind this interface.
+ */
+import type { TargetActual } from '../domain/state.js';
+import type { PlanSlice } from '../domain/plan-types.js';
+
+export interface ReadScope {
+  /** Managed groups to read, spelled as configured or as found in IMS. */
+  readonly groups: readonly string[];
+  /**
+   * Only these users (folded user keys): a user-centric read for one webhook event. The returned
+   * group states then list only these users as members, and `identities` covers only them.
+   * Absent: every member of the groups and every IMS identity of the target (reconciliation).
+   */
+  readonly users?: readonly string[];
+}
+
+export interface AppliedChange {
+  readonly op: 'add' | 'remove' | 'wire' | 'disable' | 'enable';
+  /** The group written to (for wire: the AEM-provided group). */
+  readonly group?: string;
+  /** The user key, or for wire the IMS group made a member. */
+  readonly member: string;
+}
+
+export interface FailedChange extends AppliedChange {
+  readonly error: string;
+  /** True when trying again later may succeed (throttled, unavailable). */
+  readonly retryable: boolean;
+}
+
+export interface ApplyResult {
+  readonly applied: readonly AppliedChange[];
+  readonly failed: readonly FailedChange[];
+}
+
+export interface TargetAdapter {
+  readonly id: string;
+  readonly kind: 'aem' | 'campaign';
+  /**
+   * Names of the groups that exist in the target and could be managed: AEM's IMS groups
+   * (`rep:externalId` ending in `;ims`), Campaign's operator groups. Used to match configured patterns.
+   */
+  listGroups(): Promise<readonly string[]>;
+  /** Read the actual state. A group whose read fails is `unknown`; a failed identity read throws. */
+  readState(scope: ReadScope): Promise<TargetActual>;
+  /** Apply a plan slice with the fewest calls: one write per changed group. Never throws for one failed group: reports it. */
+  apply(slice: PlanSlice): Promise<ApplyResult>;
+}

@@ -1,0 +1,180 @@
+/**
+ * The HTTP server every simulator runs on: an ephemeral port on loopback, fault injection
+ * (latency, 5xx rate, throttling, hanging, outage window) and request counting by endpoint and
+ * kind, settable from code or over HTTP under `/__sim/` (control routes are never faulted or counted).
+ *
+ *   GET  /__sim/counts          → { "<endpoint>": { read, write } , ... }
+ *   POST /__sim/counts/reset
+ *   GET  /__sim/faults          POST /__sim/faults  {"latencyMs":200,"errorRate":0.2,"throttle":true,"hang":false,"outageMs":30000}
+ *   GET  /__sim/state           → the simulator's state dump
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Faults {
+  /** Added to every answer. */
+  latencyMs?: number;
+  /** Share (0..1) of requests answered 503. */
+  errorRate?: number;
+  /** Answer 429 (with the simulator's own throttle body) to every request. */
+  throttle?: boolean;
+  /** Never answer (the client's timeout must fire). */
+  hang?: boolean;
+  /** Answer 503 to everything until this epoch-ms time. Set with `outageMs` over HTTP. */
+  outageUntil?: number;
+}
+
+export interface SimRequest {
+  readonly method: string;
+  /** Path without query string, still percent-encoded. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+export interface SimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface Route {
+  /** A name for counting, e.g. "GET users". */
+  endpoint: string;
+  kind: 'read' | 'write';
+}
+
+export interface SimHandler {
+  /** Which endpoint a request is, for counting; undefined for unknown routes. */
+  classify(request: SimRequest): Route | undefined;
+  handle(request: SimRequest): Promise<SimResponse> | SimResponse;
+  /** The answer given when the throttle fault is on. */
+  throttled(): SimResponse;
+  /** The answer given on an injected error or during an outage (503 by default). */
+  failed?(): SimResponse;
+  dump(): unknown;
+}
+
+export type RequestCounts = Record<string, { read: number; write: number }>;
+
+export interface RunningSimulator {
+  readonly url: string;
+  readonly port: number;
+  faults: Faults;
+  counts(): RequestCounts;
+  resetCounts(): void;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  port?: number;
+  faults?: Faults;
+  random?: () => number;
+  now?: () => number;
+}
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+const send = (res: ServerResponse, answer: SimResponse): void => {
+  res.writeHead(answer.status, answer.headers ?? {});
+  res.end(answer.body ?? '');
+};
+
+const json = (status: number, value: unknown): SimResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(value),
+});
+
+export async function startSimulator(handler: SimHandler, options: StartOptions = {}): Promise<RunningSimulator> {
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  let counts: RequestCounts = {};
+  const hanging = new Set<ServerResponse>();
+  const state = { faults: { ...(options.faults ?? {}) } as Faults };
+
+  const control = (request: SimRequest): SimResponse => {
+    const route = request.path.slice('/__sim'.length);
+    if (route === '/counts' && request.method === 'GET') return json(200, counts);
+    if (route === '/counts/reset' && request.method === 'POST') {
+      counts = {};
+      return json(200, {});
+    }
+    if (route === '/state' && request.method === 'GET') return json(200, handler.dump());
+    if (route === '/faults' && request.method === 'GET') return json(200, state.faults);
+    if (route === '/faults' && request.method === 'POST') {
+      let input: Faults & { outageMs?: number };
+      try {
+        input = JSON.parse(request.body || '{}') as Faults & { outageMs?: number };
+      } catch {
+        return json(400, { error: 'body must be JSON, e.g. {"errorRate":0.5}' });
+      }
+      const { outageMs, ...rest } = input;
+      state.faults = { ...rest, ...(outageMs ? { outageUntil: now() + outageMs } : {}) };
+      return json(200, state.faults);
+    }
+    return json(404, { error: `unknown control route ${request.path}` });
+  };
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://sim.local');
+      const request: SimRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: await readBody(req),
+      };
+      if (request.path.startsWith('/__sim/')) return send(res, control(request));
+      const route = handler.classify(request);
+      if (route) {
+        const entry = (counts[route.endpoint] ??= { read: 0, write: 0 });
+        entry[route.kind] += 1;
+      }
+      const faults = state.faults;
+      if (faults.hang) {
+        hanging.add(res);
+        res.on('close', () => hanging.delete(res));
+        return;
+      }
+      if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+      const failed = handler.failed?.() ?? { status: 503, headers: { 'content-type': 'text/plain' }, body: 'Service Unavailable' };
+      if (faults.outageUntil !== undefined && now() < faults.outageUntil) return send(res, failed);
+      if (faults.throttle) return send(res, handler.throttled());
+      if (faults.errorRate && random() < faults.errorRate) return send(res, failed);
+      send(res, await handler.handle(request));
+    } catch (error) {
+      send(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: `simulator error: ${String(error)}` });
+    }
+  });
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    get faults() {
+      return state.faults;
+    },
+    set faults(next: Faults) {
+      state.faults = next;
+    },
+    counts: () => structuredClone(counts),
+    resetCounts: () => {
+      counts = {};
+    },
+    stop: async () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
