@@ -99,3 +99,9 @@ export class ValidationError extends SyncError {
   readonly code = 'VALIDATION';
   readonly retryable = false;
 }
+
+/** A request body above the configured limit. */
+export class PayloadTooLargeError extends SyncError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  readonly retryable = false;
+}

@@ -87,3 +87,22 @@ export interface AuditStore {
   byMember(member: string, sinceMs?: number): Promise<AuditEntry[]>;
   byGroup(group: string, sinceMs?: number): Promise<AuditEntry[]>;
 }
+
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly receiveCount: number;
+  readonly messageGroupId?: string;
+}
+
+/** The dead-letter queue as replay sees it. */
+export interface DeadLetters {
+  /** Up to `max` messages, hidden from other readers until deleted or released. */
+  receive(max: number): Promise<DeadLetter[]>;
+  /** Send these bodies back to the main queue, durably, deduplicated per replay (`replayId`). */
+  sendBack(messages: readonly DeadLetter[], replayId: string): Promise<void>;
+  delete(receiptHandles: readonly string[]): Promise<void>;
+  /** Make these visible again at once (left where they are). */
+  release(receiptHandles: readonly string[]): Promise<void>;
+}

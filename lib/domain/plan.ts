@@ -1,0 +1,155 @@
+/**
+ * Desired vs actual → what one target must change. Pure over plain data; this is what dry-run prints
+ * and what the worker applies. The security invariants (contracts/aem.md §6, campaign.md §6):
+ * - only managed groups are written; unmanaged groups are never touched;
+ * - only IMS identities are added or removed; local identities are reported, never touched;
+ * - nothing is removed from a group whose state is unknown (a failed read is never "empty");
+ * - users are never written into AEM-provided groups: only IMS groups are wired into them;
+ * - a user or group that does not exist in the target yet is deferred, not an error.
+ */
+import type { Target } from '../config/schema.js';
+import type { DesiredMembers } from './desired.js';
+import { foldName } from './ims.js';
+import type { ManagedGroups } from './managed.js';
+import type { Deferred, GroupChange, TargetPlan, Untouched, Wiring } from './plan-types.js';
+import type { KnownGroupState, TargetActual } from './state.js';
+
+export interface PlanInput {
+  target: Target;
+  managed: ManagedGroups;
+  desired: DesiredMembers;
+  actual: TargetActual;
+  /**
+   * Only these folded user keys are considered (user-centric webhook plan); absent = everyone
+   * (reconciliation): then every IMS identity of the target not in `desired` is desired in nothing.
+   */
+  scope?: readonly string[];
+  /**
+   * Folded keys of the users who have access to the target (`accessKeys`), used only by the
+   * `disable-user` revocation: a user with access but no managed group is not disabled. Absent: a
+   * user with no desired group counts as having no access.
+   */
+  access?: ReadonlySet<string>;
+}
+
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Case-insensitive order, ties broken by spelling, so the output never depends on input order. */
+const byName = (a: string, b: string): number => byText(foldName(a), foldName(b)) || byText(a, b);
+const sortedNames = (names: Iterable<string>): string[] => [...names].sort(byName);
+
+const userDeferral = (targetId: string): string => `never logged in to ${targetId}: the user appears at the first IMS login`;
+const groupDeferral = (targetId: string): string =>
+  `does not exist in ${targetId} yet: the group appears at the first IMS login of one of its members`;
+
+/** The parents the configuration names for a group that it is not yet a declared member of (folded compare). */
+function missingParents(configured: readonly string[], state: KnownGroupState): string[] {
+  const declared = new Set([...state.memberOf].map(foldName));
+  const missing = new Map<string, string>();
+  for (const parent of configured) if (!declared.has(foldName(parent))) missing.set(foldName(parent), parent);
+  return sortedNames(missing.values());
+}
+
+export function planTarget(input: PlanInput): TargetPlan {
+  const { target, managed, desired, actual } = input;
+  const scope = input.scope === undefined ? undefined : new Set(input.scope.map(foldName));
+  const inScope = (key: string): boolean => scope === undefined || scope.has(key);
+  const wants = (key: string, groupKey: string): boolean => desired.get(key)?.has(groupKey) === true;
+  const identityOf = (key: string): 'ims' | 'local' | undefined => actual.identities.get(key);
+
+  // A group another managed group is wired into is AEM-provided: users are never written into it,
+  // even if the managed set handed to us claims it (managedAemGroups already leaves such names out).
+  const wiringTargets = new Set<string>();
+  for (const group of managed.values()) for (const parent of group.memberOf) wiringTargets.add(foldName(parent));
+
+  const candidates = [...desired.keys()].filter(inScope);
+  const changes: GroupChange[] = [];
+  const wiring: Wiring[] = [];
+  const deferred: Deferred[] = [];
+  const untouched: Untouched[] = [];
+  const unknownGroups: string[] = [];
+  /** IMS identities seen in at least one known managed group (for `disable-user`). */
+  const inManagedGroup = new Set<string>();
+
+  for (const groupKey of [...managed.keys()].sort(byText)) {
+    const group = managed.get(groupKey);
+    if (group === undefined || wiringTargets.has(groupKey)) continue;
+    const state = actual.groups.get(groupKey);
+    const wanting = candidates.filter((key) => wants(key, groupKey));
+
+    if (state?.status === 'missing') {
+      // Nothing can be added to a group that does not exist; AEM creates it at a member's first login.
+      if (wanting.length > 0) deferred.push({ kind: 'group', key: group.name, reason: groupDeferral(target.id) });
+      continue;
+    }
+    const known = state?.status === 'known' ? state : undefined;
+    const groupName = known?.name ?? group.name;
+    if (known === undefined) unknownGroups.push(group.name);
+
+    const add: string[] = [];
+    const remove: string[] = [];
+    const reported = new Set<string>();
+    const reportLocal = (key: string): void => {
+      if (reported.has(key)) return;
+      reported.add(key);
+      untouched.push({ key, group: groupName, reason: 'local-identity' });
+    };
+
+    const members = new Set(known === undefined ? [] : [...known.members].map(foldName));
+    for (const member of members) {
+      if (!inScope(member)) continue;
+      const kind = identityOf(member);
+      if (kind === 'local') {
+        reportLocal(member);
+      } else if (kind === 'ims') {
+        inManagedGroup.add(member);
+        if (!wants(member, groupKey)) remove.push(member);
+      }
+      // A member the target did not list as an identity (e.g. a nested group) is not ours: left alone.
+    }
+    for (const key of wanting) {
+      if (members.has(key)) continue;
+      const kind = identityOf(key);
+      if (kind === 'ims') add.push(key);
+      else if (kind === 'local') reportLocal(key);
+      else deferred.push({ kind: 'user', key, group: groupName, reason: userDeferral(target.id) });
+    }
+    if (add.length > 0 || remove.length > 0) changes.push({ group: groupName, add: add.sort(byText), remove: remove.sort(byText) });
+
+    if (known !== undefined && target.kind === 'aem') {
+      const parents = missingParents(group.memberOf, known);
+      if (parents.length > 0) wiring.push({ group: groupName, memberOf: parents });
+    }
+  }
+
+  return {
+    targetId: target.id,
+    kind: target.kind,
+    changes: changes.sort((a, b) => byName(a.group, b.group)),
+    wiring: wiring.sort((a, b) => byName(a.group, b.group)),
+    disable: disabledUsers(input, inManagedGroup, scope),
+    // Re-enabling needs to know who is disabled, which TargetActual does not carry: left to the
+    // adapter's knowledge until it does. A plan never re-enables by guess.
+    enable: [],
+    deferred: deferred.sort((a, b) => byText(a.kind, b.kind) || byName(a.key, b.key) || byName(a.group ?? '', b.group ?? '')),
+    untouched: untouched.sort((a, b) => byName(a.group, b.group) || byText(a.key, b.key)),
+    unknownGroups: sortedNames(unknownGroups),
+  };
+}
+
+/**
+ * AEM `disable-user` revocation: an IMS identity with no access (no desired managed group, and not
+ * in `access` when given) that is in a managed group now, or is the subject of a scoped plan, is
+ * disabled besides losing its groups. Only users we can see and only IMS identities.
+ */
+function disabledUsers(input: PlanInput, inManagedGroup: ReadonlySet<string>, scope: ReadonlySet<string> | undefined): string[] {
+  const { target, desired, actual, access } = input;
+  if (target.kind !== 'aem' || target.revocation !== 'disable-user') return [];
+  const subjects = new Set([...inManagedGroup, ...(scope ?? [])]);
+  const disable: string[] = [];
+  for (const key of subjects) {
+    if (actual.identities.get(key) !== 'ims') continue;
+    if ((desired.get(key)?.size ?? 0) > 0 || access?.has(key) === true) continue;
+    disable.push(key);
+  }
+  return disable.sort(byText);
+}

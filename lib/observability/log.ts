@@ -1,0 +1,36 @@
+/**
+ * The logging and metrics ports the use cases write to. Powertools' Logger and Metrics satisfy them in
+ * Lambda (`powertools.ts`); tests pass the recording fakes from `memory.ts`.
+ */
+
+export type LogAttributes = Record<string, unknown>;
+
+export interface Log {
+  debug(message: string, attributes?: LogAttributes): void;
+  info(message: string, attributes?: LogAttributes): void;
+  warn(message: string, attributes?: LogAttributes): void;
+  error(message: string, attributes?: LogAttributes): void;
+  /** Keys carried by every later line until removed (correlation id, message id). */
+  appendKeys(attributes: LogAttributes): void;
+  removeKeys(keys: string[]): void;
+}
+
+/** Metric names the product emits; the dashboard and alarms rely on them. */
+export type MetricName =
+  | 'EventsAccepted'
+  | 'EventsRejected'
+  | 'ChangesApplied'
+  | 'ChangesFailed'
+  | 'ChangesSkippedNewer'
+  | 'Deferred'
+  | 'ThrottleWaits'
+  | 'GuardTrips'
+  | 'IncompleteReads'
+  | 'DeadLetterMoves'
+  | 'ReconcileRuns';
+
+export interface Metrics {
+  count(name: MetricName, value?: number, dimensions?: Record<string, string>): void;
+  /** Send what was counted (end of an invocation). */
+  flush(): void;
+}

@@ -1,0 +1,30 @@
+/** Log and Metrics over Powertools for AWS Lambda: structured JSON logs, EMF metrics. Built once per cold start. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics as PowertoolsMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Log, Metrics } from './log.js';
+
+export function createPowertools(serviceName: string): { log: Log; metrics: Metrics; logger: Logger; powertoolsMetrics: PowertoolsMetrics } {
+  const logger = new Logger({ serviceName });
+  const powertoolsMetrics = new PowertoolsMetrics({ serviceName, namespace: 'ImsGroupSync' });
+  const log: Log = {
+    debug: (message, attributes) => logger.debug(message, attributes ?? {}),
+    info: (message, attributes) => logger.info(message, attributes ?? {}),
+    warn: (message, attributes) => logger.warn(message, attributes ?? {}),
+    error: (message, attributes) => logger.error(message, attributes ?? {}),
+    appendKeys: (attributes) => logger.appendKeys(attributes),
+    removeKeys: (keys) => logger.removeKeys(keys),
+  };
+  const metrics: Metrics = {
+    count: (name, value = 1, dimensions) => {
+      if (dimensions && Object.keys(dimensions).length > 0) {
+        const single = powertoolsMetrics.singleMetric();
+        for (const [key, dimValue] of Object.entries(dimensions)) single.addDimension(key, dimValue);
+        single.addMetric(name, MetricUnit.Count, value);
+      } else {
+        powertoolsMetrics.addMetric(name, MetricUnit.Count, value);
+      }
+    },
+    flush: () => powertoolsMetrics.publishStoredMetrics(),
+  };
+  return { log, metrics, logger, powertoolsMetrics };
+}

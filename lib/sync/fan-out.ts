@@ -1,0 +1,57 @@
+/**
+ * Cut a target's plan slice into queue messages: one per changed group (large groups in chunks, so a
+ * message stays far below SQS's 256 KB), one for wiring, one for disable/enable. Ids are derived from
+ * the run, target and position, so sending the same run twice is deduplicated by the queue.
+ */
+import type { ReconcileMessage } from '../domain/messages.js';
+import type { PlanSlice } from '../domain/plan-types.js';
+
+/** Members per message: 500 keys of ~40 bytes is ~20 KB. */
+export const MEMBERS_PER_MESSAGE = 500;
+
+export interface FanOutMeta {
+  readonly runId: string;
+  readonly targetId: string;
+  readonly snapshotAt: string;
+  readonly correlationId: string;
+  /** Distinguishes the held part released by approval from the run's first fan-out. */
+  readonly part: 'run' | 'approved';
+}
+
+const EMPTY: PlanSlice = { changes: [], wiring: [], disable: [], enable: [] };
+
+export function fanOut(slice: PlanSlice, meta: FanOutMeta): ReconcileMessage[] {
+  const slices: PlanSlice[] = [];
+  for (const change of slice.changes) {
+    const members = [...change.add.map((m) => ({ m, op: 'add' as const })), ...change.remove.map((m) => ({ m, op: 'remove' as const }))];
+    for (let i = 0; i < members.length; i += MEMBERS_PER_MESSAGE) {
+      const chunk = members.slice(i, i + MEMBERS_PER_MESSAGE);
+      slices.push({
+        ...EMPTY,
+        changes: [{ group: change.group, add: chunk.filter((c) => c.op === 'add').map((c) => c.m), remove: chunk.filter((c) => c.op === 'remove').map((c) => c.m) }],
+      });
+    }
+  }
+  if (slice.wiring.length > 0) slices.push({ ...EMPTY, wiring: slice.wiring });
+  const users = [...slice.disable.map((u) => ({ u, op: 'disable' as const })), ...slice.enable.map((u) => ({ u, op: 'enable' as const }))];
+  for (let i = 0; i < users.length; i += MEMBERS_PER_MESSAGE) {
+    const chunk = users.slice(i, i + MEMBERS_PER_MESSAGE);
+    slices.push({ ...EMPTY, disable: chunk.filter((c) => c.op === 'disable').map((c) => c.u), enable: chunk.filter((c) => c.op === 'enable').map((c) => c.u) });
+  }
+  return slices.map((part, index) => ({
+    kind: 'reconcile',
+    id: `${meta.runId}:${meta.targetId}:${meta.part}:${index}`,
+    occurredAt: meta.snapshotAt,
+    snapshotAt: meta.snapshotAt,
+    correlationId: meta.correlationId,
+    source: 'schedule',
+    runId: meta.runId,
+    targetId: meta.targetId,
+    slice: {
+      changes: part.changes.map((c) => ({ group: c.group, add: [...c.add], remove: [...c.remove] })),
+      wiring: part.wiring.map((w) => ({ group: w.group, memberOf: [...w.memberOf] })),
+      disable: [...part.disable],
+      enable: [...part.enable],
+    },
+  }));
+}

@@ -1,0 +1,157 @@
+/**
+ * Full reconciliation: read every user from UMAPI, read each target's managed groups (cost grows with
+ * groups, not users), plan, weigh the plan against the guard, and fan the work out through the queue.
+ *
+ * An incomplete UMAPI read stops everything: no plan is made from a partial org, since a user missing
+ * from a short list would look like a user who lost access.
+ */
+import { accessKeys, desiredMembers } from '../domain/desired.js';
+import type { ImsUser } from '../domain/ims.js';
+import { evaluateGuard, sliceSize, splitForGuard } from '../domain/guard.js';
+import { managedGroupsFor } from '../domain/managed.js';
+import { planTarget } from '../domain/plan.js';
+import type { GuardVerdict, PlanSlice, TargetPlan } from '../domain/plan-types.js';
+import { IncompleteReadError, SyncError } from '../errors.js';
+import { fanOut } from './fan-out.js';
+import type { RunStatus } from './ports.js';
+import type { SyncRuntime, TargetBinding } from './runtime.js';
+
+export type ReconcileProgress =
+  | { readonly phase: 'umapi'; readonly page: number; readonly usersSoFar: number; readonly totalUsers?: number }
+  | { readonly phase: 'target'; readonly targetId: string; readonly step: 'reading' | 'planned' | 'failed' };
+
+export interface ReconcileOptions {
+  readonly runId: string;
+  /** plan: dry-run, changes nothing and records nothing; apply: record the run and queue the work. */
+  readonly mode: 'plan' | 'apply';
+  /** Only these targets (all when absent). */
+  readonly only?: readonly string[];
+  readonly onProgress?: (progress: ReconcileProgress) => void;
+}
+
+export interface TargetReconcile {
+  readonly targetId: string;
+  readonly status: 'planned' | 'nothing-to-do' | 'queued' | 'held' | 'failed';
+  readonly plan?: TargetPlan;
+  readonly verdict?: GuardVerdict;
+  readonly queuedMessages: number;
+  readonly error?: string;
+}
+
+export interface ReconcileReport {
+  readonly runId: string;
+  readonly mode: 'plan' | 'apply';
+  readonly status: 'complete' | 'incomplete';
+  readonly snapshotAt: string;
+  readonly usersRead: number;
+  readonly reason?: string;
+  readonly targets: readonly TargetReconcile[];
+}
+
+export async function reconcile(options: ReconcileOptions, rt: SyncRuntime): Promise<ReconcileReport> {
+  const startedAt = rt.clock.now();
+  const snapshotAt = new Date(startedAt).toISOString();
+  const bindings = rt.targets.filter((b) => options.only === undefined || options.only.includes(b.config.id));
+
+  let users: ImsUser[];
+  let orgGroupNames: readonly string[];
+  try {
+    users = await rt.umapi.listUsers({ onPage: (p) => options.onProgress?.({ phase: 'umapi', ...p }) });
+    orgGroupNames = await rt.orgGroups.get();
+  } catch (error) {
+    if (!(error instanceof SyncError)) throw error;
+    const reason = `UMAPI read failed, nothing planned and nothing removed: ${error.message}`;
+    rt.log.error('reconciliation stopped: incomplete IMS read', { runId: options.runId, reason });
+    rt.metrics.count('IncompleteReads', 1, { system: 'umapi' });
+    if (options.mode === 'apply') {
+      for (const b of bindings) await recordRun(rt, options.runId, b.config.id, startedAt, 'INCOMPLETE', emptyCounts, { reason });
+    }
+    return { runId: options.runId, mode: options.mode, status: 'incomplete', snapshotAt, usersRead: 0, reason, targets: [] };
+  }
+
+  const targets: TargetReconcile[] = [];
+  for (const binding of bindings) {
+    targets.push(await reconcileTarget(binding, users, orgGroupNames, options, startedAt, rt));
+  }
+  if (options.mode === 'apply') rt.metrics.count('ReconcileRuns');
+  return { runId: options.runId, mode: options.mode, status: 'complete', snapshotAt, usersRead: users.length, targets };
+}
+
+const emptyCounts = { adds: 0, removes: 0, wiring: 0, deferred: 0 };
+
+async function reconcileTarget(
+  binding: TargetBinding,
+  users: readonly ImsUser[],
+  orgGroupNames: readonly string[],
+  options: ReconcileOptions,
+  startedAt: number,
+  rt: SyncRuntime,
+): Promise<TargetReconcile> {
+  const target = binding.config;
+  const targetId = target.id;
+  options.onProgress?.({ phase: 'target', targetId, step: 'reading' });
+  let plan: TargetPlan;
+  let verdict: GuardVerdict;
+  try {
+    // AEM: IMS groups already in the instance count too, so a group deleted in IMS is still emptied.
+    const candidates = target.kind === 'aem' ? [...orgGroupNames, ...(await binding.adapter.listGroups())] : orgGroupNames;
+    const managed = managedGroupsFor(target, candidates);
+    const actual = await binding.adapter.readState({ groups: [...managed.values()].map((g) => g.name) });
+    const desired = desiredMembers(users, target, managed, rt.config.identity);
+    // Who keeps access without any managed group must not be disabled (revocation mode disable-user).
+    plan = planTarget({ target, managed, desired, actual, access: accessKeys(users, target, rt.config.identity) });
+    verdict = evaluateGuard(plan, actual, target.guard ?? rt.config.guard);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    rt.log.error('reconciliation of a target failed; nothing applied there', { runId: options.runId, targetId, reason });
+    if (error instanceof IncompleteReadError) rt.metrics.count('IncompleteReads', 1, { system: target.kind });
+    options.onProgress?.({ phase: 'target', targetId, step: 'failed' });
+    if (options.mode === 'apply') await recordRun(rt, options.runId, targetId, startedAt, 'FAILED', emptyCounts, { reason });
+    return { targetId, status: 'failed', queuedMessages: 0, error: reason };
+  }
+  options.onProgress?.({ phase: 'target', targetId, step: 'planned' });
+  const size = sliceSize(plan);
+  const counts = { adds: size.adds, removes: size.removes + size.disable, wiring: size.wiring, deferred: plan.deferred.length };
+  const nothing = size.adds + size.removes + size.wiring + size.disable + size.enable === 0;
+  if (options.mode === 'plan') return { targetId, status: nothing ? 'nothing-to-do' : 'planned', plan, verdict, queuedMessages: 0 };
+
+  await replaceDeferred(rt, targetId, plan);
+  const base = { runId: options.runId, targetId, snapshotAt: new Date(startedAt).toISOString(), correlationId: options.runId };
+  if (verdict.verdict === 'hold') {
+    const { safe, risky } = splitForGuard(plan);
+    const messages = fanOut(safe, { ...base, part: 'run' });
+    await rt.queue.send(messages);
+    rt.metrics.count('GuardTrips', 1, { target: targetId });
+    rt.log.warn('guard held the removals of this target for approval', { runId: options.runId, targetId, reason: verdict.reason });
+    await recordRun(rt, options.runId, targetId, startedAt, 'HELD', counts, { verdict, held: risky });
+    return { targetId, status: 'held', plan, verdict, queuedMessages: messages.length };
+  }
+  const messages = fanOut(plan, { ...base, part: 'run' });
+  await rt.queue.send(messages);
+  await recordRun(rt, options.runId, targetId, startedAt, 'APPLIED', counts, { verdict });
+  return { targetId, status: nothing ? 'nothing-to-do' : 'queued', plan, verdict, queuedMessages: messages.length };
+}
+
+/** The deferred items of a target are exactly those of its latest plan. */
+async function replaceDeferred(rt: SyncRuntime, targetId: string, plan: TargetPlan): Promise<void> {
+  const current = new Set(plan.deferred.map((d) => `${d.kind}|${d.key}|${d.group ?? ''}`));
+  const previous = await rt.stores.deferred.list(targetId);
+  const resolved = previous.filter((d) => !current.has(`${d.kind}|${d.key}|${d.group ?? ''}`));
+  if (resolved.length > 0) await rt.stores.deferred.clear(targetId, resolved);
+  if (plan.deferred.length > 0) {
+    await rt.stores.deferred.put(plan.deferred.map((d) => ({ ...d, targetId, since: rt.clock.now() })));
+    rt.metrics.count('Deferred', plan.deferred.length, { target: targetId });
+  }
+}
+
+async function recordRun(
+  rt: SyncRuntime,
+  runId: string,
+  targetId: string,
+  startedAt: number,
+  status: RunStatus,
+  counts: { adds: number; removes: number; wiring: number; deferred: number },
+  extra: { verdict?: GuardVerdict; held?: PlanSlice; reason?: string },
+): Promise<void> {
+  await rt.stores.runs.put({ runId, targetId, startedAt, status, counts, snapshotAt: startedAt, ...extra });
+}

@@ -1,0 +1,147 @@
+/**
+ * In-memory implementations of the sync's stores and queue, with the same semantics as the DynamoDB
+ * and SQS adapters (conditional claims, last-writer-wins), for use-case tests over plain data.
+ */
+import type {
+  AuditEntry,
+  AuditStore,
+  DeferredRecord,
+  DeferredStore,
+  IdempotencyOutcome,
+  IdempotencyStore,
+  MembershipVersion,
+  RunTargetRecord,
+  RunStore,
+  VersionStore,
+  WorkQueue,
+} from '../../lib/sync/ports.js';
+import type { WorkMessage } from '../../lib/domain/messages.js';
+import type { Stores } from '../../lib/sync/runtime.js';
+
+export function memoryIdempotency(now: () => number): IdempotencyStore & { claims: Map<string, { status: 'IN_PROGRESS' | 'DONE'; until: number }> } {
+  const claims = new Map<string, { status: 'IN_PROGRESS' | 'DONE'; until: number }>();
+  const key = (e: string, t: string) => `${e}|${t}`;
+  return {
+    claims,
+    async begin(eventId, targetId, leaseMs): Promise<IdempotencyOutcome> {
+      const current = claims.get(key(eventId, targetId));
+      if (current?.status === 'DONE') return 'already-done';
+      if (current?.status === 'IN_PROGRESS' && current.until > now()) return 'in-progress';
+      claims.set(key(eventId, targetId), { status: 'IN_PROGRESS', until: now() + leaseMs });
+      return 'started';
+    },
+    async complete(eventId, targetId) {
+      claims.set(key(eventId, targetId), { status: 'DONE', until: Infinity });
+    },
+    async release(eventId, targetId) {
+      claims.delete(key(eventId, targetId));
+    },
+  };
+}
+
+export function memoryVersions(): VersionStore & { versions: Map<string, MembershipVersion> } {
+  const versions = new Map<string, MembershipVersion>();
+  const key = (t: string, u: string, g: string) => `${t}|${u}|${g.toLowerCase()}`;
+  return {
+    versions,
+    async get(t, u, g) {
+      return versions.get(key(t, u, g));
+    },
+    async putIfNewer(t, u, g, version) {
+      const current = versions.get(key(t, u, g));
+      if (current && (current.at > version.at || (current.at === version.at && current.eventId >= version.eventId))) return false;
+      versions.set(key(t, u, g), version);
+      return true;
+    },
+  };
+}
+
+export function memoryDeferred(): DeferredStore & { items: DeferredRecord[] } {
+  let items: DeferredRecord[] = [];
+  const same = (a: { kind: string; key: string; group?: string }, b: { kind: string; key: string; group?: string }) =>
+    a.kind === b.kind && a.key === b.key && (a.group ?? '') === (b.group ?? '');
+  return {
+    get items() {
+      return items;
+    },
+    async put(records) {
+      for (const r of records) {
+        items = items.filter((i) => !(i.targetId === r.targetId && same(i, r)));
+        items.push(r);
+      }
+    },
+    async clear(targetId, cleared) {
+      items = items.filter((i) => !(i.targetId === targetId && cleared.some((c) => same(i, c))));
+    },
+    async list(targetId) {
+      return items.filter((i) => targetId === undefined || i.targetId === targetId);
+    },
+  };
+}
+
+export function memoryRuns(): RunStore & { records: RunTargetRecord[] } {
+  const records: RunTargetRecord[] = [];
+  return {
+    records,
+    async put(record) {
+      const i = records.findIndex((r) => r.runId === record.runId && r.targetId === record.targetId);
+      if (i >= 0) records[i] = record;
+      else records.push(record);
+    },
+    async get(runId) {
+      return records.filter((r) => r.runId === runId);
+    },
+    async list(limit) {
+      return [...records].sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);
+    },
+    async decide(runId, targetId, status) {
+      const i = records.findIndex((r) => r.runId === runId && r.targetId === targetId);
+      const record = records[i];
+      if (record === undefined || record.status !== 'HELD') return false;
+      records[i] = { ...record, status };
+      return true;
+    },
+  };
+}
+
+export function memoryAudit(): AuditStore & { entries: AuditEntry[] } {
+  const entries: AuditEntry[] = [];
+  return {
+    entries,
+    async record(list) {
+      entries.push(...list);
+    },
+    async byMember(member, since = 0) {
+      return entries.filter((e) => e.member === member && e.at >= since);
+    },
+    async byGroup(group, since = 0) {
+      return entries.filter((e) => e.group.toLowerCase() === group.toLowerCase() && e.at >= since);
+    },
+  };
+}
+
+export function memoryQueue(): WorkQueue & { sent: WorkMessage[]; failNext: number } {
+  const queue = {
+    sent: [] as WorkMessage[],
+    failNext: 0,
+    async send(messages: readonly WorkMessage[]) {
+      if (queue.failNext > 0) {
+        queue.failNext -= 1;
+        throw new Error('queue unavailable');
+      }
+      queue.sent.push(...messages);
+    },
+  };
+  return queue;
+}
+
+export function memoryStores(now: () => number) {
+  const stores = {
+    idempotency: memoryIdempotency(now),
+    versions: memoryVersions(),
+    deferred: memoryDeferred(),
+    runs: memoryRuns(),
+    audit: memoryAudit(),
+  };
+  return stores satisfies Stores;
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { ReconcileMessage } from '../../../lib/domain/messages.js';
+import { applyWork } from '../../../lib/sync/apply-work.js';
+import { decideRun } from '../../../lib/sync/decide-run.js';
+import { reconcile } from '../../../lib/sync/reconcile.js';
+import { demoConfig, demoRuntime } from '../../support/runtime.js';
+
+const changesOf = (report: Awaited<ReturnType<typeof reconcile>>, targetId: string) =>
+  report.targets.find((t) => t.targetId === targetId)?.plan?.changes.map((c) => ({ group: c.group, add: [...c.add], remove: [...c.remove] }));
+
+async function drain(world: ReturnType<typeof demoRuntime>) {
+  while (world.queue.sent.length > 0) {
+    const message = world.queue.sent.shift();
+    if (message) await applyWork(message, world.runtime);
+  }
+}
+
+describe('reconcile (plan mode over the demo org)', () => {
+  it('plans exactly the demo org’s differences, per target and per group', async () => {
+    const world = demoRuntime();
+    const report = await reconcile({ runId: 'r1', mode: 'plan' }, world.runtime);
+
+    expect(report.status).toBe('complete');
+    expect(changesOf(report, 'acme-prod-author')).toEqual([
+      { group: 'AEM-Authors', add: ['nina@acme.com'], remove: ['sam@acme.com'] },
+      { group: 'AEM-DAM-Users', add: [], remove: ['li@acme.com', 'sam@acme.com'] },
+    ]);
+    expect(changesOf(report, 'acme-stage-author')).toEqual([{ group: 'AEM-Authors', add: ['li@acme.com'], remove: ['sam@acme.com'] }]);
+    expect(changesOf(report, 'acme-campaign')).toEqual([
+      { group: 'campaign-managers', add: [], remove: ['omar@acme.com'] },
+      { group: 'content-reviewers', add: ['omar@acme.com'], remove: [] },
+      { group: 'delivery', add: [], remove: ['sam@acme.com'] },
+    ]);
+  });
+
+  it('changes nothing and queues nothing in plan mode', async () => {
+    const world = demoRuntime();
+    await reconcile({ runId: 'r1', mode: 'plan' }, world.runtime);
+    expect(world.queue.sent).toEqual([]);
+    expect(world.stores.runs.records).toEqual([]);
+    expect(world.target('acme-prod-author').applyCalls).toEqual([]);
+  });
+
+  it('reports wiring and deferrals: a missing IMS group and a user who never logged in', async () => {
+    const world = demoRuntime();
+    const report = await reconcile({ runId: 'r1', mode: 'plan' }, world.runtime);
+    const prod = report.targets.find((t) => t.targetId === 'acme-prod-author')?.plan;
+    const stage = report.targets.find((t) => t.targetId === 'acme-stage-author')?.plan;
+    expect(prod?.wiring).toEqual([{ group: 'AEM-DAM-Users', memberOf: ['dam-users'] }]);
+    expect(stage?.deferred).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'group', key: 'AEM-Reviewers' }), expect.objectContaining({ kind: 'user', key: 'nina@acme.com' })]));
+    expect(prod?.untouched).toEqual([expect.objectContaining({ key: 'admin', group: 'AEM-Authors' })]);
+  });
+});
+
+describe('reconcile (apply mode)', () => {
+  it('converges: after its queued work is applied, a second run finds nothing to do', async () => {
+    const world = demoRuntime();
+    const first = await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
+    expect(first.targets.map((t) => t.status)).toEqual(['queued', 'queued', 'queued']);
+    await drain(world);
+
+    const second = await reconcile({ runId: 'r2', mode: 'plan' }, world.runtime);
+    for (const target of second.targets) expect(target.plan?.changes).toEqual([]);
+    expect(world.target('acme-prod-author').members('AEM-DAM-Users')).toEqual(['omar@acme.com']);
+    expect(world.target('acme-campaign').members('delivery')).toEqual(['jane@acme.com', 'webservice-api']);
+  });
+
+  it('stops on an incomplete UMAPI read: no plan, nothing queued, runs recorded as INCOMPLETE', async () => {
+    const world = demoRuntime();
+    world.umapi.failure = 'incomplete';
+    const report = await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
+    expect(report.status).toBe('incomplete');
+    expect(world.queue.sent).toEqual([]);
+    expect(world.stores.runs.records.map((r) => r.status)).toEqual(['INCOMPLETE', 'INCOMPLETE', 'INCOMPLETE']);
+    expect(world.metrics.total('IncompleteReads')).toBe(1);
+  });
+
+  it('a target that cannot be read fails alone; the others are planned and queued', async () => {
+    const world = demoRuntime();
+    world.target('acme-campaign').down = true;
+    const report = await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
+    expect(report.targets.map((t) => [t.targetId, t.status])).toEqual([
+      ['acme-prod-author', 'queued'],
+      ['acme-stage-author', 'queued'],
+      ['acme-campaign', 'failed'],
+    ]);
+    expect(world.queue.sent.every((m) => m.kind === 'reconcile' && m.targetId !== 'acme-campaign')).toBe(true);
+  });
+
+  it('a guard trip queues only the safe part and holds removals until approved', async () => {
+    const config = demoConfig();
+    const world = demoRuntime({ config: { ...config, guard: { maxRemovals: 0, maxRemovalPercent: 100 } } });
+    const report = await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
+    expect(report.targets.every((t) => t.status === 'held')).toBe(true);
+    const queued = world.queue.sent as ReconcileMessage[];
+    expect(queued.flatMap((m) => m.slice.changes.flatMap((c) => c.remove))).toEqual([]);
+    await drain(world);
+    expect(world.target('acme-prod-author').members('AEM-DAM-Users')).toContain('sam@acme.com');
+    expect(world.metrics.total('GuardTrips')).toBe(3);
+
+    const decisions = await decideRun('r1', 'approve', world.runtime, 'acme-prod-author');
+    expect(decisions).toEqual([expect.objectContaining({ outcome: 'approved' })]);
+    await drain(world);
+    expect(world.target('acme-prod-author').members('AEM-DAM-Users')).toEqual(['omar@acme.com']);
+    expect(world.target('acme-campaign').members('delivery')).toContain('sam@acme.com');
+
+    expect(await decideRun('r1', 'approve', world.runtime, 'acme-prod-author')).toEqual([expect.objectContaining({ outcome: 'not-held' })]);
+    expect(await decideRun('r1', 'reject', world.runtime, 'acme-campaign')).toEqual([expect.objectContaining({ outcome: 'rejected' })]);
+  });
+
+  it('an unknown run is a clear error', async () => {
+    const world = demoRuntime();
+    await expect(decideRun('nope', 'approve', world.runtime)).rejects.toThrow(/run nope does not exist/);
+  });
+});
