@@ -6,10 +6,6 @@ import { replayDeadLetters, type ReplayReport } from '../../lib/sync/replay.js';
 
 export function createReplayHandler(deps: { deadLetters: DeadLetters; log: Log; metrics: Metrics; clock: Clock }) {
   return async (event: unknown): Promise<ReplayReport> => {
-    try {
-      return await replayDeadLetters(event, { ...deps, replayId: `replay-${deps.clock.now()}` });
-    } finally {
-      deps.metrics.flush();
-    }
+    return replayDeadLetters(event, { ...deps, replayId: `replay-${deps.clock.now()}` });
   };
 }

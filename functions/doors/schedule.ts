@@ -21,7 +21,6 @@ export function createScheduleHandler(runtime: SyncRuntime) {
       runtime.log.info('reconciliation finished', { ...summary });
       return summary;
     } finally {
-      runtime.metrics.flush();
       runtime.log.removeKeys(['correlationId', 'runId']);
     }
   };

@@ -43,7 +43,6 @@ export function createWebhookHandler(deps: IngestDeps) {
       }
       return answer.response;
     } finally {
-      deps.metrics.flush();
       deps.log.removeKeys(['correlationId']);
     }
   };

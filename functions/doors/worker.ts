@@ -34,7 +34,6 @@ export function createWorkerHandler(deps: WorkerDeps) {
       const ok = await processRecord(record);
       if (!ok) failed.push(record.messageId);
     }
-    metrics.flush();
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 

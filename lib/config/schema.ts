@@ -33,11 +33,12 @@ export type UserIdAttribute = z.infer<typeof UserIdAttribute>;
 
 export const Limits = z
   .object({
-    requestsPerSecond: z.number().positive().max(1000).default(10),
-    concurrency: z.number().int().min(1).max(64).default(4),
-    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    requestsPerSecond: z.number().positive().max(1000).default(10).describe('Most requests per second this sync sends to the instance.'),
+    concurrency: z.number().int().min(1).max(64).default(4).describe('Most requests in flight at once to the instance.'),
+    timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('How long one request may take, in milliseconds, before it counts as failed.'),
   })
-  .strict();
+  .strict()
+  .describe('How hard the sync may press on this instance.');
 export type Limits = z.infer<typeof Limits>;
 
 export const Guard = z
@@ -53,9 +54,18 @@ export const Guard = z
   .strict();
 export type Guard = z.infer<typeof Guard>;
 
-const BasicAuth = z.object({ type: z.literal('basic'), username: z.string().min(1), password: SecretRef }).strict();
-const BearerAuth = z.object({ type: z.literal('bearer'), token: SecretRef }).strict();
-const SessionAuth = z.object({ type: z.literal('session'), login: z.string().min(1), password: SecretRef }).strict();
+const BasicAuth = z
+  .object({ type: z.literal('basic'), username: z.string().min(1), password: SecretRef })
+  .strict()
+  .describe('HTTP Basic authentication with a service user (AEM).');
+const BearerAuth = z
+  .object({ type: z.literal('bearer'), token: SecretRef })
+  .strict()
+  .describe('A bearer token sent as "Authorization: Bearer <token>".');
+const SessionAuth = z
+  .object({ type: z.literal('session'), login: z.string().min(1), password: SecretRef })
+  .strict()
+  .describe('Campaign session logon (xtk:session#Logon) with an operator login.');
 
 /** A managed IMS user group of an AEM instance: an exact name or a regular expression, and the AEM-provided groups it must be a member of. */
 export const ManagedGroup = z
@@ -70,13 +80,14 @@ export type ManagedGroup = z.infer<typeof ManagedGroup>;
 const TargetCommon = {
   id: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'must be lower-case letters, digits and dashes, 2-63 long, e.g. "acme-prod-author"' }),
-  baseUrl: httpUrl,
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'must be lower-case letters, digits and dashes, 2-63 long, e.g. "acme-prod-author"' })
+    .describe('This target\'s own id, used in state, audit, logs and the CLI, e.g. "acme-prod-author".'),
+  baseUrl: httpUrl.describe('The instance\'s base URL, e.g. "https://author.acme.com".'),
   productProfiles: z
     .array(z.string().min(1))
     .default([])
     .describe('Product profiles that grant access to this instance (read with directOnly=false, so through user groups too).'),
-  userIdAttribute: UserIdAttribute.default('email'),
+  userIdAttribute: UserIdAttribute.default('email').describe('The IMS user attribute that is the user\'s id in this instance: email, username or id.'),
   limits: Limits.default({ requestsPerSecond: 10, concurrency: 4, timeoutMs: 10_000 }),
   guard: Guard.optional().describe('Overrides the global guard for this target.'),
 };
@@ -85,22 +96,30 @@ export const AemTarget = z
   .object({
     ...TargetCommon,
     kind: z.literal('aem'),
-    auth: z.discriminatedUnion('type', [BasicAuth, BearerAuth]),
+    auth: z.discriminatedUnion('type', [BasicAuth, BearerAuth]).describe('How the sync signs in to AEM: basic or bearer.'),
     managedGroups: z.array(ManagedGroup).min(1, { message: 'needs at least one managed group, e.g. [{ name: "AEM-Authors", memberOf: ["content-authors"] }]' }),
-    revocation: z.enum(['remove-memberships', 'disable-user']).default('remove-memberships'),
+    revocation: z
+      .enum(['remove-memberships', 'disable-user'])
+      .default('remove-memberships')
+      .describe('What happens to a user who loses access: remove-memberships (of managed groups) or disable-user as well.'),
   })
-  .strict();
+  .strict()
+  .describe('An AEM 6.4/6.5 instance (author or publish).');
 export type AemTarget = z.infer<typeof AemTarget>;
 
 export const CampaignTarget = z
   .object({
     ...TargetCommon,
     kind: z.literal('campaign'),
-    auth: z.discriminatedUnion('type', [SessionAuth, BearerAuth]),
+    auth: z.discriminatedUnion('type', [SessionAuth, BearerAuth]).describe('How the sync signs in to Campaign: session or bearer.'),
     associationMask: z.string().min(1).describe('Regex with exactly one capture group, e.g. "Campaign - acme-prod - (.*)".'),
-    revocation: z.enum(['remove-memberships']).default('remove-memberships'),
+    revocation: z
+      .enum(['remove-memberships'])
+      .default('remove-memberships')
+      .describe('What happens to an operator who loses access: their memberships of managed operator groups are removed.'),
   })
-  .strict();
+  .strict()
+  .describe('An Adobe Campaign Classic v7/v8 instance.');
 export type CampaignTarget = z.infer<typeof CampaignTarget>;
 
 export const Target = z.discriminatedUnion('kind', [AemTarget, CampaignTarget]);
@@ -108,12 +127,18 @@ export type Target = z.infer<typeof Target>;
 
 export const Org = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9]+@AdobeOrg$/, { message: 'must look like "A495E53A5C1B1FFC0A495E53@AdobeOrg"' }),
-    imsTokenUrl: httpUrl.default('https://ims-na1.adobelogin.com/ims/token/v3'),
-    umapiBaseUrl: httpUrl.default('https://usermanagement.adobe.io/v2/usermanagement'),
-    clientId: z.string().min(1),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9]+@AdobeOrg$/, { message: 'must look like "A495E53A5C1B1FFC0A495E53@AdobeOrg"' })
+      .describe('The IMS org id, from the Admin Console, e.g. "A495E53A5C1B1FFC0A495E53@AdobeOrg".'),
+    imsTokenUrl: httpUrl.default('https://ims-na1.adobelogin.com/ims/token/v3').describe('The IMS token endpoint.'),
+    umapiBaseUrl: httpUrl.default('https://usermanagement.adobe.io/v2/usermanagement').describe('The User Management API base URL.'),
+    clientId: z.string().min(1).describe('The client id of the OAuth server-to-server credential that reads UMAPI.'),
     clientSecret: SecretRef,
-    scopes: z.array(z.string().min(1)).default(['openid', 'AdobeID', 'user_management_sdk']),
+    scopes: z
+      .array(z.string().min(1))
+      .default(['openid', 'AdobeID', 'user_management_sdk'])
+      .describe('The scopes asked for with the access token.'),
     rateLimit: z
       .object({
         usersPerMinute: z.number().int().min(1).max(100).default(25),
@@ -123,34 +148,45 @@ export const Org = z
       .default({ usersPerMinute: 25, groupsPerMinute: 5 })
       .describe("UMAPI's published per-client limits; the shared limiter keeps every Lambda within them."),
   })
-  .strict();
+  .strict()
+  .describe('The Adobe org whose users and groups are the source of truth, and the credential that reads them.');
 export type Org = z.infer<typeof Org>;
 
 export const Identity = z
   .object({
-    allowedTypes: z.array(AllowedIdentityType).min(1).default(['enterpriseID', 'federatedID']),
+    allowedTypes: z
+      .array(AllowedIdentityType)
+      .min(1)
+      .default(['enterpriseID', 'federatedID'])
+      .describe('Identity types that may be granted access: enterpriseID and/or federatedID. Users of any other type are never given access.'),
   })
-  .strict();
+  .strict()
+  .describe('Which IMS users the sync may give access to.');
 
 export const Webhooks = z
   .object({
     adobeIo: z
       .object({
         clientId: z.string().min(1).describe('The I/O Events recipient client id of this integration.'),
-        keyHost: httpUrl.default('https://static.adobeioevents.com'),
+        keyHost: httpUrl
+          .default('https://static.adobeioevents.com')
+          .describe('Where the public keys that verify I/O Events signatures are fetched from (https; http only for a loopback address).'),
       })
       .strict()
-      .optional(),
+      .optional()
+      .describe('Adobe I/O Events (Admin Console audit log events), verified by their RSA signatures.'),
     generic: z
       .object({
         secret: SecretRef,
-        toleranceSeconds: z.number().int().min(1).max(3600).default(300),
+        toleranceSeconds: z.number().int().min(1).max(3600).default(300).describe('How old a signed request may be, in seconds.'),
       })
       .strict()
-      .optional(),
-    maxBodyBytes: z.number().int().min(1024).max(6_000_000).default(1_000_000),
+      .optional()
+      .describe('A generic webhook, authenticated with an HMAC over the body and a timestamp.'),
+    maxBodyBytes: z.number().int().min(1024).max(6_000_000).default(1_000_000).describe('Largest webhook body accepted, in bytes.'),
   })
-  .strict();
+  .strict()
+  .describe('The webhook doors: Adobe I/O Events and a generic HMAC-signed webhook.');
 
 export const SyncConfig = z
   .object({
@@ -158,8 +194,12 @@ export const SyncConfig = z
     identity: Identity.default({ allowedTypes: ['enterpriseID', 'federatedID'] }),
     guard: Guard.default({ maxRemovals: 50, maxRemovalPercent: 10 }),
     webhooks: Webhooks.default({ maxBodyBytes: 1_000_000 }),
-    targets: z.array(Target).min(1, { message: 'needs at least one target (an AEM or Campaign instance)' }),
+    targets: z
+      .array(Target)
+      .min(1, { message: 'needs at least one target (an AEM or Campaign instance)' })
+      .describe('The AEM and Campaign instances whose group memberships are kept in sync.'),
   })
-  .strict();
+  .strict()
+  .describe('ims-group-sync configuration. Secrets are references (env:NAME, ssm:/path, secretsmanager:<arn>), never values.');
 export type SyncConfig = z.infer<typeof SyncConfig>;
 export type SyncConfigInput = z.input<typeof SyncConfig>;

@@ -38,6 +38,8 @@ export function countCaptureGroups(source: string): number {
 
 /** Compile a pattern to match a whole name, case-insensitively. Throws SyntaxError when invalid. */
 export function compileWholeName(source: string): RegExp {
+  // Compiled alone first: an unbalanced source such as `a)|(b` would otherwise escape the anchors.
+  new RegExp(source, 'u');
   return new RegExp(`^(?:${source})$`, 'iu');
 }
 

@@ -1,0 +1,17 @@
+/** Composition root of the worker function: built once per cold start. */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import middy from '@middy/core';
+import { buildAwsRuntime } from '../lib/compose/runtime.js';
+import { loadSettings } from '../lib/compose/settings.js';
+import { publishMetrics } from '../lib/observability/middleware.js';
+import { createPowertools } from '../lib/observability/powertools.js';
+import { createWorkerHandler } from './doors/worker.js';
+
+const { log, metrics } = createPowertools('ims-group-sync-worker');
+const runtime = buildAwsRuntime(await loadSettings(process.env), process.env, { log, metrics });
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(publishMetrics(metrics))
+  .handler(
+  createWorkerHandler({ runtime, delay: (receiptHandle, seconds) => runtime.queue.changeVisibility(receiptHandle, seconds) }),
+);

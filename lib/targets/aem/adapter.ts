@@ -1,0 +1,62 @@
+/**
+ * The AEM TargetAdapter: Granite user/group HTTP API behind the Target port. Built once per cold
+ * start; the home-path cache lives as long as the adapter.
+ */
+import type { Clock } from '../../clock.js';
+import type { AemTarget } from '../../config/schema.js';
+import { foldName } from '../../domain/ims.js';
+import type { HttpTransport } from '../../http.js';
+import type { RetryPolicy } from '../../retry.js';
+import type { TargetAdapter } from '../port.js';
+import { AemClient, type AemCredentials } from './client.js';
+import type { AemContext, MemberListLimits } from './context.js';
+import { Directory } from './lookup.js';
+import { readState } from './read.js';
+import { apply } from './write.js';
+
+export type { AemCredentials } from './client.js';
+
+export interface AemTargetDeps {
+  readonly http: HttpTransport;
+  readonly clock: Clock;
+  readonly config: AemTarget;
+  readonly credentials: () => Promise<AemCredentials>;
+  /** Tuning, mostly for tests: member-list `ml` bounds, in-process retry policy, jitter source. */
+  readonly options?: {
+    readonly memberList?: Partial<MemberListLimits>;
+    readonly retry?: Partial<Omit<RetryPolicy, 'system'>>;
+    readonly random?: () => number;
+  };
+}
+
+/** Start at 1000 members a read; give up (unknown) beyond 100 000, far above any real group. */
+export const DEFAULT_MEMBER_LIST: MemberListLimits = { initial: 1000, max: 100_000 };
+
+export function buildAemTarget(deps: AemTargetDeps): TargetAdapter {
+  const client = new AemClient({
+    http: deps.http,
+    clock: deps.clock,
+    config: deps.config,
+    credentials: deps.credentials,
+    ...(deps.options?.retry ? { retry: deps.options.retry } : {}),
+    ...(deps.options?.random ? { random: deps.options.random } : {}),
+  });
+  const directory = new Directory(client);
+  const ctx: AemContext = {
+    client,
+    directory,
+    config: deps.config,
+    memberList: { ...DEFAULT_MEMBER_LIST, ...deps.options?.memberList },
+  };
+  return {
+    id: deps.config.id,
+    kind: 'aem',
+    async listGroups() {
+      const groups = await directory.loadImsGroups();
+      const names = new Map(groups.map((g) => [foldName(g.id), g.id]));
+      return [...names.values()];
+    },
+    readState: (scope) => readState(ctx, scope),
+    apply: (slice) => apply(ctx, slice),
+  };
+}

@@ -1,0 +1,1 @@
+export { buildAemTarget, DEFAULT_MEMBER_LIST, type AemTargetDeps, type AemCredentials } from './adapter.js';

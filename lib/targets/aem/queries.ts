@@ -1,0 +1,49 @@
+/**
+ * The QueryBuilder reads (contracts/aem.md §3, §6): whole lists of authorizables in ONE call each,
+ * so their cost does not grow with the number of calls. `p.limit=-1` always (the default is 10), and
+ * an answer that says it was cut (`more`, or fewer hits than `total`) is an IncompleteReadError.
+ */
+import { IncompleteReadError, ProtocolError } from '../../errors.js';
+import type { AemClient } from './client.js';
+import { QueryAnswer } from './schemas.js';
+
+/** IMS authorizables carry `rep:externalId = "<id>;ims"` (contracts/aem.md §1). */
+export const IMS_EXTERNAL_ID_SUFFIX = ';ims';
+export const isImsExternalId = (externalId: string | undefined): boolean =>
+  externalId !== undefined && externalId.toLowerCase().endsWith(IMS_EXTERNAL_ID_SUFFIX);
+
+export interface QueriedAuthorizable {
+  readonly id: string;
+  readonly home: string;
+  readonly ims: boolean;
+}
+
+const SELECTIVE = { 'p.limit': '-1', 'p.hits': 'selective', 'p.properties': 'jcr:path rep:authorizableId rep:externalId' };
+const IMS_ONLY = { property: 'rep:externalId', 'property.operation': 'like', 'property.value': `%${IMS_EXTERNAL_ID_SUFFIX}` };
+
+async function query(client: AemClient, call: string, params: Record<string, string>): Promise<QueriedAuthorizable[]> {
+  const answer = await client.getJson(call, `/bin/querybuilder.json?${new URLSearchParams(params).toString()}`, QueryAnswer);
+  if (!answer.success) throw new ProtocolError('aem', `aem ${call}: QueryBuilder answered success=false`);
+  if (answer.more === true || (answer.total !== undefined && answer.hits.length < answer.total)) {
+    throw new IncompleteReadError('aem', `aem ${call}: QueryBuilder returned ${answer.hits.length} of ${answer.total ?? 'more'} hits`);
+  }
+  return answer.hits.map((hit) => ({ id: hit['rep:authorizableId'], home: hit['jcr:path'], ims: isImsExternalId(hit['rep:externalId']) }));
+}
+
+/** Every IMS group of the instance. */
+export async function queryImsGroups(client: AemClient): Promise<QueriedAuthorizable[]> {
+  const hits = await query(client, 'list IMS groups', { path: '/home/groups', type: 'rep:Group', ...IMS_ONLY, ...SELECTIVE });
+  // The `like` filter is the server's; keep only what really ends in ";ims".
+  return hits.filter((hit) => hit.ims);
+}
+
+/** Every IMS user of the instance, those who left the org included (contracts/aem.md §6). */
+export async function queryImsUsers(client: AemClient): Promise<QueriedAuthorizable[]> {
+  const hits = await query(client, 'list IMS users', { path: '/home/users', type: 'rep:User', ...IMS_ONLY, ...SELECTIVE });
+  return hits.filter((hit) => hit.ims);
+}
+
+/** Every group, IMS or not: tells group members from users when a member list does not say. */
+export async function queryAllGroups(client: AemClient): Promise<QueriedAuthorizable[]> {
+  return query(client, 'list all groups', { path: '/home/groups', type: 'rep:Group', ...SELECTIVE });
+}

@@ -1,0 +1,100 @@
+/**
+ * `readState`: identities first (a failure throws: without them nothing can be planned), then
+ * every managed group, in parallel up to `limits.concurrency`, each failing alone to `unknown`.
+ *
+ * Reconciliation (no `users`) costs a fixed handful of calls plus one per group, whatever the
+ * number of users: all IMS users in one QueryBuilder call, all group homes in one, then one
+ * `.rw.json` per group (more only when a list is cut), and one more QueryBuilder call only when a
+ * non-IMS member's list item does not say whether it is a user or a group.
+ * A user-centric read (webhook) looks each user up by search instead, and keeps only them.
+ */
+import { foldName } from '../../domain/ims.js';
+import type { GroupState, IdentityKind, TargetActual } from '../../domain/state.js';
+import { AuthError } from '../../errors.js';
+import type { ReadScope } from '../port.js';
+import type { AemContext } from './context.js';
+import { mapLimit } from './limits.js';
+import { queryAllGroups, queryImsUsers } from './queries.js';
+import { readGroup, type RawGroupRead } from './read-group.js';
+import type { MemberItem } from './schemas.js';
+
+type Known = Extract<RawGroupRead, { status: 'known' }>;
+
+export async function readState(ctx: AemContext, scope: ReadScope): Promise<TargetActual> {
+  const concurrency = ctx.config.limits.concurrency;
+  const userScope = scope.users === undefined ? undefined : new Set(scope.users.map(foldName));
+  const identities = userScope === undefined ? await readImsUsers(ctx) : await readScopedUsers(ctx, [...userScope]);
+
+  await seedGroupHomes(ctx, scope.groups);
+  const reads = await mapLimit(scope.groups, concurrency, async (name) => ({ name, read: await readGroup(ctx, name) }));
+
+  const isMember =
+    userScope === undefined
+      ? await classifyMembers(ctx, reads, identities)
+      : (item: MemberItem): boolean => identities.has(foldName(item.authorizableId)) && item.type !== 'group';
+
+  const groups = new Map<string, GroupState>();
+  for (const { name, read } of reads) {
+    groups.set(foldName(name), read.status === 'known' ? toKnown(read, isMember) : read);
+  }
+  return { targetId: ctx.config.id, groups, identities };
+}
+
+const toKnown = (read: Known, isMember: (item: MemberItem) => boolean): GroupState => ({
+  status: 'known',
+  name: read.name,
+  members: new Set(read.members.filter(isMember).map((m) => foldName(m.authorizableId))),
+  memberOf: new Set(read.memberOf.map((m) => foldName(m.authorizableId))),
+});
+
+async function readImsUsers(ctx: AemContext): Promise<Map<string, IdentityKind>> {
+  const identities = new Map<string, IdentityKind>();
+  for (const user of await queryImsUsers(ctx.client)) {
+    identities.set(foldName(user.id), 'ims');
+    ctx.directory.remember('user', user);
+  }
+  return identities;
+}
+
+async function readScopedUsers(ctx: AemContext, keys: readonly string[]): Promise<Map<string, IdentityKind>> {
+  const found = await mapLimit(keys, ctx.config.limits.concurrency, async (key) => ({ key, user: await ctx.directory.find('user', key) }));
+  const identities = new Map<string, IdentityKind>();
+  for (const { key, user } of found) {
+    if (user !== undefined) identities.set(key, user.ims === true ? 'ims' : 'local');
+  }
+  return identities;
+}
+
+/** With several homes unknown, one QueryBuilder call finds them all instead of one search each. */
+async function seedGroupHomes(ctx: AemContext, names: readonly string[]): Promise<void> {
+  const uncached = names.filter((name) => ctx.directory.cached('group', name) === undefined);
+  if (uncached.length < 2) return;
+  try {
+    await ctx.directory.loadImsGroups();
+  } catch (error) {
+    if (error instanceof AuthError) throw error;
+    // Not fatal: each group falls back to its own search, and fails alone if that fails too.
+  }
+}
+
+/**
+ * Decide which members of the read groups count, and add the local users among them to
+ * `identities`: IMS users count; other users count as `local` (reported, never removed);
+ * groups nested in a managed group are not identities and are left out.
+ */
+async function classifyMembers(
+  ctx: AemContext,
+  reads: readonly { read: RawGroupRead }[],
+  identities: Map<string, IdentityKind>,
+): Promise<(item: MemberItem) => boolean> {
+  const known = reads.flatMap(({ read }) => (read.status === 'known' ? [read] : []));
+  const nonIms = known.flatMap((read) => read.members).filter((m) => !identities.has(foldName(m.authorizableId)));
+  const groupIds = nonIms.some((m) => m.type === undefined)
+    ? new Set((await queryAllGroups(ctx.client)).map((g) => foldName(g.id)))
+    : new Set<string>();
+  const isGroup = (m: MemberItem): boolean => m.type === 'group' || (m.type === undefined && groupIds.has(foldName(m.authorizableId)));
+  for (const member of nonIms) {
+    if (!isGroup(member)) identities.set(foldName(member.authorizableId), 'local');
+  }
+  return (m) => !isGroup(m);
+}

@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../../lib/clock.js';
+import { AemTarget } from '../../../lib/config/schema.js';
+import { AuthError, ProtocolError, TargetUnavailableError } from '../../../lib/errors.js';
+import { fetchTransport } from '../../../lib/http.js';
+import { buildAemTarget, type AemCredentials } from '../../../lib/targets/aem/index.js';
+import type { FixtureAemInstance } from '../../../local/fixtures/types.js';
+import { demoOrg } from '../../../local/fixtures/demo-org.js';
+import { startWorld, totalCalls, type World } from './harness.js';
+
+const prod = (): FixtureAemInstance => {
+  const instance = demoOrg().aem[0];
+  if (!instance) throw new Error('demo org has no AEM instance');
+  return instance;
+};
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.stop();
+  world = undefined;
+});
+
+describe('AEM client: auth', () => {
+  it('raises AuthError on 401 after asking for the credentials once more', async () => {
+    world = await startWorld(prod(), { credentials: { type: 'basic', username: 'ims-sync-service', password: 'wrong' } });
+    const adapter = world.adapter;
+
+    const read = adapter.readState({ groups: ['AEM-Authors'] });
+
+    await expect(read).rejects.toBeInstanceOf(AuthError);
+    await expect(adapter.listGroups()).rejects.toThrow(/aem list IMS groups: HTTP 401/);
+    expect(totalCalls(world.sim)).toBe(4);
+  });
+
+  it('uses fresh credentials after a 401 (an expired Bearer token)', async () => {
+    world = await startWorld(prod(), { sim: { credentials: { bearer: 'fresh-token' } } });
+    const tokens = ['expired-token', 'fresh-token'];
+    const adapter = buildAemTarget({
+      http: fetchTransport,
+      clock: { now: () => Date.now(), sleep: async () => undefined },
+      config: AemTarget.parse({
+        id: 'bearer-author',
+        kind: 'aem',
+        baseUrl: world.sim.url,
+        auth: { type: 'bearer', token: 'env:AEM_TOKEN' },
+        managedGroups: [{ name: 'AEM-Authors' }],
+      }),
+      credentials: async (): Promise<AemCredentials> => ({ type: 'bearer', token: tokens.shift() ?? 'none' }),
+    });
+
+    const groups = await adapter.listGroups();
+
+    expect([...groups].sort()).toEqual(['AEM-Authors', 'AEM-DAM-Users']);
+    expect(tokens).toEqual([]);
+  });
+
+  it('reads and writes with Bearer auth', async () => {
+    world = await startWorld(prod(), { sim: { credentials: { bearer: 'ims-access-token' } }, credentials: { type: 'bearer', token: 'ims-access-token' } });
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Authors'] });
+    const result = await world.adapter.apply({ changes: [{ group: 'AEM-Authors', add: ['nina@acme.com'], remove: [] }], wiring: [], disable: [], enable: [] });
+
+    expect(actual.groups.get('aem-authors')?.status).toBe('known');
+    expect(result.failed).toEqual([]);
+    expect(world.sim.control.members('AEM-Authors')).toContain('nina@acme.com');
+  });
+});
+
+describe('AEM client: answers and limits', () => {
+  it('times out a hanging instance as TargetUnavailableError', async () => {
+    world = await startWorld(prod(), { sim: { faults: { hang: true } }, limits: { timeoutMs: 150 }, options: { retry: { attempts: 1 } } });
+
+    await expect(world.adapter.listGroups()).rejects.toThrow(TargetUnavailableError);
+  });
+
+  it('raises ProtocolError naming the call for an answer that is not JSON', async () => {
+    world = await startWorld(prod(), {
+      transport: () => async () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>login</html>' }),
+    });
+
+    const listing = world.adapter.listGroups();
+
+    await expect(listing).rejects.toBeInstanceOf(ProtocolError);
+    await expect(listing).rejects.toThrow(/aem list IMS groups: answer is not JSON/);
+  });
+
+  it('raises ProtocolError naming the field of a JSON answer of the wrong shape', async () => {
+    world = await startWorld(prod(), {
+      transport: () => async () => ({ status: 200, headers: {}, body: '{"success":true,"hits":[{"jcr:path":"/home/groups/a/b"}]}' }),
+    });
+
+    await expect(world.adapter.listGroups()).rejects.toThrow(/aem list IMS groups: unexpected answer at "hits.0.rep:authorizableId"/);
+  });
+
+  it('paces requests to requestsPerSecond by the clock', async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    const clock: Clock = {
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    };
+    const adapter = buildAemTarget({
+      http: async () => ({ status: 200, headers: {}, body: '{"success":true,"total":0,"more":false,"hits":[]}' }),
+      clock,
+      config: AemTarget.parse({
+        id: 'paced-author',
+        kind: 'aem',
+        baseUrl: 'http://aem.invalid',
+        auth: { type: 'bearer', token: 'env:TOKEN' },
+        managedGroups: [{ name: 'AEM-Authors' }],
+        limits: { requestsPerSecond: 4 },
+      }),
+      credentials: async () => ({ type: 'bearer', token: 't' }),
+    });
+
+    for (let i = 0; i < 4; i += 1) await adapter.listGroups();
+
+    expect(sleeps).toEqual([250, 250, 250]);
+  });
+});

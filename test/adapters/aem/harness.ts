@@ -1,0 +1,80 @@
+/** Shared set-up for the AEM adapter tests: a simulator on 127.0.0.1:0 and an adapter pointed at it. */
+import type { Clock } from '../../../lib/clock.js';
+import { AemTarget } from '../../../lib/config/schema.js';
+import { fetchTransport, type HttpTransport } from '../../../lib/http.js';
+import { buildAemTarget, type AemCredentials, type AemTargetDeps } from '../../../lib/targets/aem/index.js';
+import type { TargetAdapter } from '../../../lib/targets/port.js';
+import type { FixtureAemInstance } from '../../../local/fixtures/types.js';
+import { startAemSimulator, type AemSimulatorOptions, type RunningAemSimulator } from '../../../local/simulators/aem/index.js';
+
+export const SERVICE = { username: 'ims-sync-service', password: 's3cret' };
+
+/** Real time for `now`, no waiting in `sleep`: retries and pacing cost nothing in tests. */
+export const instantClock: Clock = { now: () => Date.now(), sleep: async () => undefined };
+
+export function aemConfig(baseUrl: string, limits: Partial<AemTarget['limits']> = {}): AemTarget {
+  return AemTarget.parse({
+    id: 'test-author',
+    kind: 'aem',
+    baseUrl,
+    auth: { type: 'basic', username: SERVICE.username, password: 'env:AEM_PASSWORD' },
+    managedGroups: [{ pattern: '.*' }],
+    limits: { requestsPerSecond: 1000, concurrency: 4, timeoutMs: 2000, ...limits },
+  });
+}
+
+export interface World {
+  readonly sim: RunningAemSimulator;
+  readonly adapter: TargetAdapter;
+  readonly calls: () => number;
+  stop(): Promise<void>;
+}
+
+export interface WorldOptions {
+  readonly sim?: Omit<AemSimulatorOptions, 'instance'>;
+  readonly limits?: Partial<AemTarget['limits']>;
+  readonly credentials?: AemCredentials;
+  /** Wraps the real transport (to break one URL, rewrite an answer...). */
+  readonly transport?: (inner: HttpTransport) => HttpTransport;
+  readonly options?: AemTargetDeps['options'];
+}
+
+export async function startWorld(instance: FixtureAemInstance, options: WorldOptions = {}): Promise<World> {
+  const sim = await startAemSimulator({ credentials: SERVICE, ...options.sim, instance });
+  let calls = 0;
+  const counting: HttpTransport = (request) => {
+    calls += 1;
+    return fetchTransport(request);
+  };
+  const adapter = buildAemTarget({
+    http: options.transport ? options.transport(counting) : counting,
+    clock: instantClock,
+    config: aemConfig(sim.url, options.limits),
+    credentials: async () => options.credentials ?? { type: 'basic', ...SERVICE },
+    options: { retry: { attempts: 2 }, ...options.options },
+  });
+  return { sim, adapter, calls: () => calls, stop: () => sim.stop() };
+}
+
+/** A total over the simulator's per-endpoint counts. */
+export const totalCalls = (sim: RunningAemSimulator): number =>
+  Object.values(sim.counts()).reduce((sum, c) => sum + c.read + c.write, 0);
+
+/** `groupCount` IMS groups of `usersPerGroup` IMS users each (distinct users), plus admin in the first. */
+export function bigInstance(groupCount: number, usersPerGroup: number): FixtureAemInstance {
+  const users = [{ id: 'admin', ims: false }];
+  const groups = [];
+  for (let g = 0; g < groupCount; g += 1) {
+    const members: string[] = [];
+    for (let u = 0; u < usersPerGroup; u += 1) {
+      const id = `user${g}-${u}@acme.com`;
+      users.push({ id, ims: true });
+      members.push(id);
+    }
+    if (g === 0) members.push('admin');
+    groups.push({ id: `AEM-Group-${g}`, ims: true, members });
+  }
+  return { targetId: 'big', users, groups };
+}
+
+export const emptySlice = { changes: [], wiring: [], disable: [], enable: [] } as const;

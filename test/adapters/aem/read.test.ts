@@ -1,0 +1,171 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GroupState } from '../../../lib/domain/state.js';
+import { IncompleteReadError, TargetUnavailableError } from '../../../lib/errors.js';
+import type { FixtureAemInstance } from '../../../local/fixtures/types.js';
+import { demoOrg } from '../../../local/fixtures/demo-org.js';
+import { bigInstance, startWorld, totalCalls, type World } from './harness.js';
+
+const prod = (): FixtureAemInstance => {
+  const instance = demoOrg().aem[0];
+  if (!instance) throw new Error('demo org has no AEM instance');
+  return instance;
+};
+
+const known = (state: GroupState | undefined) => {
+  if (state?.status !== 'known') throw new Error(`expected a known group, got ${JSON.stringify(state)}`);
+  return state;
+};
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.stop();
+  world = undefined;
+});
+
+describe('AEM adapter: listGroups', () => {
+  it('lists every IMS group, and only IMS groups, in one call', async () => {
+    world = await startWorld(prod());
+
+    const groups = await world.adapter.listGroups();
+
+    expect([...groups].sort()).toEqual(['AEM-Authors', 'AEM-DAM-Users']);
+    expect(totalCalls(world.sim)).toBe(1);
+    expect(world.sim.counts()['GET querybuilder']?.read).toBe(1);
+  });
+});
+
+describe('AEM adapter: readState for reconciliation', () => {
+  it('reads groups and IMS users, flags local members and leaves nested groups out', async () => {
+    const instance = prod();
+    // A local group nested in a managed group is not an identity.
+    instance.groups.push({ id: 'local-reviewers', ims: false, members: [] });
+    instance.groups.find((g) => g.id === 'AEM-Authors')?.members.push('local-reviewers');
+    world = await startWorld(instance);
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Authors', 'aem-dam-users'] });
+
+    const authors = known(actual.groups.get('aem-authors'));
+    expect(authors.name).toBe('AEM-Authors');
+    expect([...authors.members].sort()).toEqual(['admin', 'jane@acme.com', 'li@acme.com', 'sam@acme.com']);
+    expect([...authors.memberOf]).toEqual(['content-authors']);
+    expect(known(actual.groups.get('aem-dam-users')).name).toBe('AEM-DAM-Users');
+    expect(actual.identities.get('admin')).toBe('local');
+    expect(actual.identities.get('sam@acme.com')).toBe('ims');
+    // nina never was in a managed group but is an IMS user of the instance: known, so she can be added.
+    expect(actual.identities.get('nina@acme.com')).toBe('ims');
+    expect(actual.identities.has('ims-sync-service')).toBe(false);
+    expect(actual.identities.has('local-reviewers')).toBe(false);
+  });
+
+  it('costs the same handful of calls for 50 or 500 users a group', async () => {
+    const callsFor = async (usersPerGroup: number): Promise<number> => {
+      const w = await startWorld(bigInstance(5, usersPerGroup));
+      try {
+        const groups = Array.from({ length: 5 }, (_, g) => `AEM-Group-${g}`);
+        const actual = await w.adapter.readState({ groups });
+        expect(known(actual.groups.get('aem-group-4')).members.size).toBe(usersPerGroup);
+        expect(actual.identities.size).toBe(5 * usersPerGroup + 1);
+        return totalCalls(w.sim);
+      } finally {
+        await w.stop();
+      }
+    };
+
+    const small = await callsFor(50);
+    const large = await callsFor(500);
+
+    expect(large).toBe(small);
+    // IMS users + IMS group homes + 5 group reads + the one group-id listing (admin's type).
+    expect(large).toBeLessThanOrEqual(8);
+  });
+
+  it('raises ml until the member list is whole', async () => {
+    world = await startWorld(bigInstance(1, 35), { options: { memberList: { initial: 10, max: 1000 } } });
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Group-0'] });
+
+    expect(known(actual.groups.get('aem-group-0')).members.size).toBe(36);
+    expect(world.sim.counts()['GET rw.json']?.read).toBe(2);
+  });
+
+  it('reports a group unknown when even the largest ml is cut', async () => {
+    world = await startWorld(bigInstance(1, 35), { options: { memberList: { initial: 5, max: 20 } } });
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Group-0'] });
+
+    const state = actual.groups.get('aem-group-0');
+    expect(state?.status).toBe('unknown');
+    expect(state?.status === 'unknown' && state.reason).toMatch(/cut at ml=20/);
+  });
+
+  it('reports a group that does not exist as missing', async () => {
+    world = await startWorld(prod());
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Authors', 'AEM-Reviewers'] });
+
+    expect(actual.groups.get('aem-reviewers')).toEqual({ status: 'missing' });
+    expect(actual.groups.get('aem-authors')?.status).toBe('known');
+  });
+
+  it('does not take a longer id found by the search for the group', async () => {
+    const instance = prod();
+    instance.groups.push({ id: 'AEM-Authors-Archive', ims: true, members: ['jane@acme.com'] });
+    instance.groups = instance.groups
+      .filter((g) => g.id !== 'AEM-Authors')
+      .map((g) => ({ ...g, members: g.members.filter((m) => m !== 'AEM-Authors') }));
+    world = await startWorld(instance);
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Authors'] });
+
+    expect(actual.groups.get('aem-authors')).toEqual({ status: 'missing' });
+  });
+
+  it('makes only the group whose read fails unknown', async () => {
+    const instance = prod();
+    let brokenHome = '';
+    world = await startWorld(instance, {
+      transport: (inner) => async (request) =>
+        brokenHome !== '' && request.url.includes(brokenHome)
+          ? { status: 500, headers: { 'content-type': 'text/plain' }, body: 'boom' }
+          : inner(request),
+    });
+    brokenHome = world.sim.control.snapshot().groups.find((g) => g.id === 'AEM-DAM-Users')?.home ?? '';
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Authors', 'AEM-DAM-Users'] });
+
+    const dam = actual.groups.get('aem-dam-users');
+    expect(dam?.status).toBe('unknown');
+    expect(dam?.status === 'unknown' && dam.reason).toMatch(/HTTP 500/);
+    expect(known(actual.groups.get('aem-authors')).members.size).toBe(4);
+  });
+
+  it('throws when the identity read fails, rather than reading no users', async () => {
+    world = await startWorld(prod(), {
+      transport: (inner) => async (request) =>
+        request.url.includes('path=%2Fhome%2Fusers')
+          ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"success":true,"total":9,"more":true,"hits":[]}' }
+          : inner(request),
+    });
+
+    await expect(world.adapter.readState({ groups: ['AEM-Authors'] })).rejects.toBeInstanceOf(IncompleteReadError);
+  });
+
+  it('throws TargetUnavailableError when AEM is down', async () => {
+    world = await startWorld(prod(), { sim: { faults: { errorRate: 1 } } });
+
+    await expect(world.adapter.readState({ groups: ['AEM-Authors'] })).rejects.toBeInstanceOf(TargetUnavailableError);
+  });
+});
+
+describe('AEM adapter: user-centric readState', () => {
+  it('reads only the users asked for, by search, and tells IMS from local', async () => {
+    world = await startWorld(prod());
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Authors', 'AEM-DAM-Users'], users: ['LI@acme.com', 'admin', 'nobody@acme.com'] });
+
+    expect([...known(actual.groups.get('aem-authors')).members].sort()).toEqual(['admin', 'li@acme.com']);
+    expect([...known(actual.groups.get('aem-dam-users')).members]).toEqual(['li@acme.com']);
+    expect(Object.fromEntries(actual.identities)).toEqual({ 'li@acme.com': 'ims', admin: 'local' });
+    expect(world.sim.counts()['GET search']?.read).toBe(3);
+  });
+});
