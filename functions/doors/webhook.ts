@@ -27,7 +27,8 @@ export function createWebhookHandler(deps: IngestDeps) {
       const outcome = await route(request, deps);
       switch (outcome.kind) {
         case 'challenge':
-          return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: outcome.challenge };
+          // JSON, not the raw value as text: a reflected value is never read as markup (both are accepted by Adobe).
+          return json(200, { challenge: outcome.challenge });
         case 'validation-url':
           return json(200, { received: true });
         case 'accepted':

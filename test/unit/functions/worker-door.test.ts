@@ -1,0 +1,71 @@
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { DeltaMessage } from '../../../lib/domain/messages.js';
+import { createWorkerHandler } from '../../../functions/doors/worker.js';
+import { demoRuntime } from '../../support/runtime.js';
+
+const record = (messageId: string, body: unknown): SQSRecord => ({
+  messageId,
+  receiptHandle: `rh-${messageId}`,
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:work.fifo',
+  awsRegion: 'us-east-1',
+});
+
+const removed = (id: string, email: string): DeltaMessage => ({
+  kind: 'delta',
+  id,
+  occurredAt: '2026-11-23T09:59:00.000Z',
+  correlationId: id,
+  source: 'generic',
+  change: 'user.removed',
+  user: { email },
+});
+
+function worker() {
+  const world = demoRuntime();
+  const delays: { receiptHandle: string; seconds: number }[] = [];
+  const handler = createWorkerHandler({ runtime: world.runtime, delay: async (receiptHandle, seconds) => void delays.push({ receiptHandle, seconds }) });
+  return { world, delays, handler };
+}
+
+describe('worker door', () => {
+  it('applies every record of a batch and reports no failures', async () => {
+    const { world, handler } = worker();
+    const event: SQSEvent = { Records: [record('m1', removed('e1', 'sam@acme.com')), record('m2', removed('e2', 'li@acme.com'))] };
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    expect(world.target('acme-prod-author').members('AEM-Authors')).toEqual(['admin', 'jane@acme.com']);
+  });
+
+  it('reports a record that is not a work message, and every record after it untried (FIFO order)', async () => {
+    const { world, handler } = worker();
+    const event: SQSEvent = { Records: [record('m1', '{"kind":"nonsense"}'), record('m2', removed('e2', 'sam@acme.com'))] };
+    expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
+    expect(world.target('acme-prod-author').members('AEM-Authors')).toContain('sam@acme.com');
+    expect(world.log.lines.some((l) => l.level === 'error' && /not a work message/.test(l.message))).toBe(true);
+  });
+
+  it('delays a throttled record by the wait UMAPI asked for instead of failing it fast', async () => {
+    const { world, delays, handler } = worker();
+    world.umapi.failure = 'throttled';
+    const message: DeltaMessage = { ...removed('e3', 'omar@acme.com'), change: 'membership.added', group: 'AEM-Authors' };
+    const result = await handler({ Records: [record('m1', message)] });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(delays).toEqual([{ receiptHandle: 'rh-m1', seconds: 30 }]);
+    expect(world.metrics.total('ThrottleWaits')).toBe(1);
+  });
+
+  it('fails only the record whose target is down, and logs it with its correlation id', async () => {
+    const { world, handler } = worker();
+    world.target('acme-campaign').down = true;
+    const result = await handler({ Records: [record('m1', removed('e4', 'sam@acme.com'))] });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    const warn = world.log.lines.find((l) => l.message === 'work failed, will be retried');
+    expect(warn?.attributes.correlationId).toBe('e4');
+    expect(world.target('acme-prod-author').members('AEM-Authors')).not.toContain('sam@acme.com');
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ThrottledError } from '../../../lib/errors.js';
+import { createMemoryLimiter } from '../../../lib/ims/memory-limiter.js';
+import { fakeClock } from './fake-clock.js';
+
+describe('in-memory UMAPI rate limiter', () => {
+  it('lets a full minute of requests through at once, then spaces the next by 60 s / limit', async () => {
+    const clock = fakeClock();
+    const limiter = createMemoryLimiter({ clock, perMinute: { users: 25, groups: 5 }, maxInlineWaitMs: 10_000 });
+
+    for (let i = 0; i < 25; i += 1) await limiter.acquire('users');
+    expect(clock.sleeps).toEqual([]);
+    await limiter.acquire('users');
+
+    expect(clock.sleeps).toEqual([2_400]);
+  });
+
+  it('keeps families apart', async () => {
+    const clock = fakeClock();
+    const limiter = createMemoryLimiter({ clock, perMinute: { users: 25, groups: 1 }, maxInlineWaitMs: 0 });
+    await limiter.acquire('groups');
+
+    await expect(limiter.acquire('groups')).rejects.toBeInstanceOf(ThrottledError);
+    await expect(limiter.acquire('users')).resolves.toBeUndefined();
+  });
+
+  it('queues concurrent callers one interval apart', async () => {
+    const clock = fakeClock({ advanceOnSleep: false });
+    const limiter = createMemoryLimiter({ clock, perMinute: { users: 1, groups: 1 }, maxInlineWaitMs: 1_000_000 });
+    await limiter.acquire('users');
+
+    await Promise.all([limiter.acquire('users'), limiter.acquire('users'), limiter.acquire('users')]);
+
+    expect(clock.sleeps).toEqual([60_000, 120_000, 180_000]);
+  });
+
+  it('raises ThrottledError with the wait, and reserves nothing, when the wait is too long to hold', async () => {
+    const clock = fakeClock();
+    const limiter = createMemoryLimiter({ clock, perMinute: { users: 6, groups: 5 }, maxInlineWaitMs: 5_000 });
+    for (let i = 0; i < 6; i += 1) await limiter.acquire('users');
+
+    const error = await limiter.acquire('users').catch((e: unknown) => e);
+    clock.advance(10_000);
+    await limiter.acquire('users');
+
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect((error as ThrottledError).system).toBe('umapi');
+    expect((error as ThrottledError).retryAfterMs).toBe(10_000);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('refills continuously, never above one minute of requests', async () => {
+    const clock = fakeClock();
+    const limiter = createMemoryLimiter({ clock, perMinute: { users: 10, groups: 5 }, maxInlineWaitMs: 0 });
+    clock.advance(3_600_000);
+
+    for (let i = 0; i < 10; i += 1) await limiter.acquire('users');
+    const eleventh = await limiter.acquire('users').catch((e: unknown) => e);
+    clock.advance(6_000);
+    await limiter.acquire('users');
+
+    expect(eleventh).toBeInstanceOf(ThrottledError);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
