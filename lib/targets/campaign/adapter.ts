@@ -1,0 +1,59 @@
+/**
+ * The Campaign Classic TargetAdapter: composes the SOAP transport, the session, the target's
+ * limits and the read/apply modules. Nothing outside `lib/targets/campaign` knows any of it.
+ */
+import type { Clock } from '../../clock.js';
+import type { CampaignTarget } from '../../config/schema.js';
+import type { HttpTransport } from '../../http.js';
+import type { TargetAdapter } from '../port.js';
+import { applyCampaignSlice } from './apply.js';
+import { createLimiter } from './limiter.js';
+import { selectAll, type SoapCall } from './query.js';
+import { readCampaignState } from './read-state.js';
+import { GROUP, ID, NAME, rowValues } from './schema.js';
+import { createSession, type CampaignCredentials } from './session.js';
+import { postSoap } from './soap.js';
+
+export interface CampaignTuning {
+  /** Rows per ExecuteQuery page (`lineCount`). */
+  readonly lineCount: number;
+  /** Names per `IN (...)` list. */
+  readonly namesPerCondition: number;
+  /** Operators per WriteCollection call. */
+  readonly operatorsPerWrite: number;
+}
+
+export const DEFAULT_CAMPAIGN_TUNING: CampaignTuning = { lineCount: 1000, namesPerCondition: 200, operatorsPerWrite: 100 };
+
+export interface CampaignTargetDeps {
+  readonly http: HttpTransport;
+  readonly clock: Clock;
+  readonly config: CampaignTarget;
+  /** Resolved secrets; asked again at each new logon (a bearer token may have been refreshed). */
+  readonly credentials: () => Promise<CampaignCredentials>;
+  /** Batch sizes; defaults suit production, tests shrink them to force paging and chunking. */
+  readonly tuning?: Partial<CampaignTuning>;
+}
+
+export const soapRouterUrl = (baseUrl: string): string => `${baseUrl.replace(/\/+$/, '')}/nl/jsp/soaprouter.jsp`;
+
+export function buildCampaignTarget(deps: CampaignTargetDeps): TargetAdapter {
+  const { config, clock } = deps;
+  const tuning: CampaignTuning = { ...DEFAULT_CAMPAIGN_TUNING, ...deps.tuning };
+  const limiter = createLimiter(config.limits, clock);
+  const postDeps = { http: deps.http, endpoint: soapRouterUrl(config.baseUrl), timeoutMs: config.limits.timeoutMs, now: () => clock.now() };
+  // Every HTTP request, Logon included, goes through the limiter.
+  const session = createSession((request, auth) => limiter.run(() => postSoap(postDeps, request, auth)), deps.credentials);
+  const call: SoapCall = (request) => session.call(request);
+
+  return {
+    id: config.id,
+    kind: 'campaign',
+    async listGroups() {
+      const rows = await selectAll(call, { schema: GROUP, select: [NAME], orderBy: [ID] }, tuning.lineCount);
+      return rows.map((row) => rowValues(row, GROUP, { name: NAME }).name);
+    },
+    readState: (scope) => readCampaignState(call, config.id, scope, tuning),
+    apply: (slice) => applyCampaignSlice(call, slice, tuning),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The target's `limits` (config `CampaignTarget.limits`): at most `concurrency` calls in flight and
+ * call starts spaced by `1000 / requestsPerSecond` ms, so one sync never floods an instance.
+ */
+import type { Clock } from '../../clock.js';
+
+export interface Limiter {
+  run<T>(task: () => Promise<T>): Promise<T>;
+}
+
+export function createLimiter(limits: { concurrency: number; requestsPerSecond: number }, clock: Clock): Limiter {
+  const spacingMs = 1000 / limits.requestsPerSecond;
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  let nextStartAt = 0;
+
+  const acquire = async (): Promise<void> => {
+    // A released slot is handed to the next waiter directly, so a newcomer cannot overtake it.
+    if (inFlight >= limits.concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+    else inFlight += 1;
+    const now = clock.now();
+    const startAt = Math.max(now, nextStartAt);
+    nextStartAt = startAt + spacingMs;
+    if (startAt > now) await clock.sleep(startAt - now);
+  };
+
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight -= 1;
+  };
+
+  return {
+    async run(task) {
+      await acquire();
+      try {
+        return await task();
+      } finally {
+        release();
+      }
+    },
+  };
+}
