@@ -1,0 +1,22 @@
+/**
+ * The environment every Lambda reads once at cold start. A missing variable fails fast with its
+ * name and what it is for, never with a silent default (STYLE.md, "At the edges").
+ */
+import { ConfigError } from '../errors.js';
+
+const PURPOSE = {
+  QUEUE_URL: 'the URL of the FIFO work queue (SQS) that the webhook and schedule fill and the worker drains',
+  DEAD_LETTER_QUEUE_URL: 'the URL of the FIFO dead-letter queue (SQS) that replay reads',
+  TABLE_NAME: 'the name of the DynamoDB state table (idempotency, versions, deferred, runs, audit, rate buckets)',
+  SYNC_CONFIG: 'where the sync configuration is read from: a file path (e.g. config/sync.yaml) or "ssm:/path"',
+} as const;
+
+export type RequiredEnvName = keyof typeof PURPOSE;
+
+export function requireEnv(name: RequiredEnvName, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name]?.trim();
+  if (!value) {
+    throw new ConfigError([`environment variable ${name} is not set: it is ${PURPOSE[name]} (set by serverless.yml, or by local/emulators.ts locally)`]);
+  }
+  return value;
+}

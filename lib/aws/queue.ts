@@ -1,0 +1,108 @@
+/**
+ * The work queue over SQS FIFO (contracts/aws.md §2): one group per user (or per reconcile slice)
+ * serialises a user's changes, the deduplication id drops repeats of one event.
+ */
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import type { WorkMessage } from '../domain/messages.js';
+import { TargetUnavailableError, ValidationError } from '../errors.js';
+import type { WorkQueue } from '../sync/ports.js';
+import { deduplicationId, fifoGroupId } from './message-ids.js';
+
+/** SendMessageBatch takes at most 10 entries and 256 KB in all (contracts/aws.md §2). */
+const BATCH_MAX_ENTRIES = 10;
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+/** ChangeMessageVisibility accepts at most 12 hours (contracts/aws.md §2). */
+export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+export interface SqsWorkQueue extends WorkQueue {
+  /** Postpone a received message (a throttled record) without deleting it; clamped to 0..12 h. */
+  changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
+}
+
+export function toEntry(message: WorkMessage, index: number): SendMessageBatchRequestEntry {
+  return {
+    Id: String(index),
+    MessageBody: JSON.stringify(message),
+    MessageGroupId: fifoGroupId(message),
+    MessageDeduplicationId: deduplicationId(message),
+    MessageAttributes: {
+      kind: { DataType: 'String', StringValue: message.kind },
+      correlationId: { DataType: 'String', StringValue: message.correlationId },
+    },
+  };
+}
+
+function entryBytes(entry: SendMessageBatchRequestEntry): number {
+  let bytes = Buffer.byteLength(entry.MessageBody ?? '', 'utf8');
+  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+  }
+  return bytes;
+}
+
+/** Chunks of at most 10 entries and 256 KB; a single entry over the limit is refused up front. */
+export function chunkEntries(entries: readonly SendMessageBatchRequestEntry[]): SendMessageBatchRequestEntry[][] {
+  const chunks: SendMessageBatchRequestEntry[][] = [];
+  let current: SendMessageBatchRequestEntry[] = [];
+  let currentBytes = 0;
+  for (const entry of entries) {
+    const bytes = entryBytes(entry);
+    if (bytes > MAX_PAYLOAD_BYTES) {
+      throw new ValidationError(`SQS SendMessageBatch: message ${entry.Id} is ${bytes} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit; split the work into smaller slices`);
+    }
+    if (current.length === BATCH_MAX_ENTRIES || currentBytes + bytes > MAX_PAYLOAD_BYTES) {
+      chunks.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(entry);
+    currentBytes += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
+ * Send entries in batches; the entries of a partly failed batch are sent once more, and what still
+ * fails raises (so the webhook answers 5xx and Adobe retries, or the caller's own retry runs).
+ */
+export async function sendEntries(sqs: SQSClient, queueUrl: string, entries: readonly SendMessageBatchRequestEntry[], what: string): Promise<void> {
+  for (const chunk of chunkEntries(entries)) {
+    let pending = chunk;
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      let answer;
+      try {
+        answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw new TargetUnavailableError('sqs', `SQS SendMessageBatch (${what}) failed: ${reason}`, { cause: error });
+      }
+      const failed = answer.Failed ?? [];
+      if (failed.length === 0) break;
+      if (attempt >= 2) {
+        const reasons = failed.map((f) => `${f.Id}: ${f.Code}${f.SenderFault ? ' (sender fault)' : ''} ${f.Message ?? ''}`.trim());
+        throw new TargetUnavailableError('sqs', `SQS SendMessageBatch (${what}): ${failed.length} of ${chunk.length} messages not accepted after a retry: ${reasons.join('; ')}`);
+      }
+      const failedIds = new Set(failed.map((f) => f.Id));
+      pending = pending.filter((entry) => failedIds.has(entry.Id));
+    }
+  }
+}
+
+export function createSqsWorkQueue(sqs: SQSClient, queueUrl: string): SqsWorkQueue {
+  return {
+    async send(messages) {
+      await sendEntries(sqs, queueUrl, messages.map(toEntry), 'work queue');
+    },
+
+    async changeVisibility(receiptHandle, seconds) {
+      const visibilityTimeout = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(seconds)));
+      try {
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: visibilityTimeout }));
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw new TargetUnavailableError('sqs', `SQS ChangeMessageVisibility failed: ${reason}`, { cause: error });
+      }
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../../lib/aws/clients.js';
+import { requireEnv } from '../../../lib/aws/env.js';
+import { ConfigError } from '../../../lib/errors.js';
+import { startEmulators, type Emulators } from '../../../local/emulators.js';
+
+describe('AWS clients from the standard environment variables', () => {
+  let emulators: Emulators;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    Object.assign(process.env, emulators.env);
+  });
+  afterAll(async () => {
+    for (const name of Object.keys(emulators.env)) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+    await emulators.stop();
+  });
+
+  it('reach the emulators through AWS_ENDPOINT_URL_* with no endpoint in code', async () => {
+    const { dynamo, sqs } = createAwsClients();
+    const key = { pk: 'PROBE#clients', sk: '-' };
+
+    await dynamo.send(new PutCommand({ TableName: emulators.env.TABLE_NAME, Item: { ...key, ok: true } }));
+    const item = await dynamo.send(new GetCommand({ TableName: emulators.env.TABLE_NAME, Key: key }));
+    const queue = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: emulators.env.QUEUE_URL, AttributeNames: ['FifoQueue', 'RedrivePolicy'] }));
+    dynamo.destroy();
+    sqs.destroy();
+
+    expect(item.Item?.['ok']).toBe(true);
+    expect(queue.Attributes?.FifoQueue).toBe('true');
+    expect(JSON.parse(queue.Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ maxReceiveCount: 8 });
+  });
+});
+
+describe('requireEnv', () => {
+  it('returns a set variable', () => {
+    expect(requireEnv('TABLE_NAME', { TABLE_NAME: 'ims-group-sync-prod' })).toBe('ims-group-sync-prod');
+  });
+
+  it('fails fast naming the variable and what it is for', () => {
+    expect(() => requireEnv('QUEUE_URL', { QUEUE_URL: '  ' })).toThrow(ConfigError);
+    expect(() => requireEnv('QUEUE_URL', {})).toThrow(/QUEUE_URL is not set: it is the URL of the FIFO work queue/);
+  });
+});

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoIdempotencyStore } from '../../../lib/aws/idempotency-store.js';
+import { createDynamoVersionStore } from '../../../lib/aws/version-store.js';
+import { startEmulators, type Emulators } from '../../../local/emulators.js';
+import { clientsFor, manualClock, uniqueId } from './emulated.js';
+
+let emulators: Emulators;
+let clients: ReturnType<typeof clientsFor>;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  clients = clientsFor(emulators.env);
+});
+afterAll(async () => {
+  clients.destroy();
+  await emulators.stop();
+});
+
+describe('idempotency store (dynalite)', () => {
+  const LEASE_MS = 60_000;
+
+  it('starts a claim once; a second claim while it runs is told it is in progress', async () => {
+    const store = createDynamoIdempotencyStore(clients.table, manualClock());
+    const eventId = uniqueId('evt');
+
+    const first = await store.begin(eventId, 'author', LEASE_MS);
+    const second = await store.begin(eventId, 'author', LEASE_MS);
+    const otherTarget = await store.begin(eventId, 'publish', LEASE_MS);
+
+    expect([first, second, otherTarget]).toEqual(['started', 'in-progress', 'started']);
+  });
+
+  it('answers already-done after complete, even after the lease time has passed', async () => {
+    const clock = manualClock();
+    const store = createDynamoIdempotencyStore(clients.table, clock);
+    const eventId = uniqueId('evt');
+    await store.begin(eventId, 'author', LEASE_MS);
+
+    await store.complete(eventId, 'author');
+    clock.advance(2 * LEASE_MS);
+
+    expect(await store.begin(eventId, 'author', LEASE_MS)).toBe('already-done');
+  });
+
+  it('lets a claim whose lease expired (the worker died) be started again', async () => {
+    const clock = manualClock();
+    const store = createDynamoIdempotencyStore(clients.table, clock);
+    const eventId = uniqueId('evt');
+    await store.begin(eventId, 'author', LEASE_MS);
+
+    clock.advance(LEASE_MS - 1);
+    const justBefore = await store.begin(eventId, 'author', LEASE_MS);
+    clock.advance(2);
+    const justAfter = await store.begin(eventId, 'author', LEASE_MS);
+
+    expect([justBefore, justAfter]).toEqual(['in-progress', 'started']);
+  });
+
+  it('gives a released claim back at once, but never forgets a completed one', async () => {
+    const store = createDynamoIdempotencyStore(clients.table, manualClock());
+    const failed = uniqueId('evt');
+    const done = uniqueId('evt');
+    await store.begin(failed, 'author', LEASE_MS);
+    await store.begin(done, 'author', LEASE_MS);
+    await store.complete(done, 'author');
+
+    await store.release(failed, 'author');
+    await store.release(done, 'author');
+
+    expect(await store.begin(failed, 'author', LEASE_MS)).toBe('started');
+    expect(await store.begin(done, 'author', LEASE_MS)).toBe('already-done');
+  });
+
+  it('treats a record past its TTL as gone, though DynamoDB has not deleted it yet', async () => {
+    const clock = manualClock();
+    const store = createDynamoIdempotencyStore(clients.table, clock, { retentionMs: 3_600_000 });
+    const eventId = uniqueId('evt');
+    await store.begin(eventId, 'author', LEASE_MS);
+    await store.complete(eventId, 'author');
+
+    clock.advance(3_600_000 + 1000);
+
+    expect(await store.begin(eventId, 'author', LEASE_MS)).toBe('started');
+  });
+});
+
+describe('version store (dynalite)', () => {
+  const T = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+  it('keeps the newest state: an older one loses, a newer one wins', async () => {
+    const store = createDynamoVersionStore(clients.table, manualClock());
+    const user = uniqueId('user');
+
+    const first = await store.putIfNewer('author', user, 'authors', { at: T, eventId: 'e1', present: true });
+    const older = await store.putIfNewer('author', user, 'authors', { at: T - 1, eventId: 'e0', present: false });
+    const afterOlder = await store.get('author', user, 'authors');
+    const newer = await store.putIfNewer('author', user, 'authors', { at: T + 1, eventId: 'e2', present: false });
+    const afterNewer = await store.get('author', user, 'authors');
+
+    expect([first, older, newer]).toEqual([true, false, true]);
+    expect(afterOlder).toEqual({ at: T, eventId: 'e1', present: true });
+    expect(afterNewer).toEqual({ at: T + 1, eventId: 'e2', present: false });
+  });
+
+  it('treats the same event again as a no-op that changes nothing', async () => {
+    const store = createDynamoVersionStore(clients.table, manualClock());
+    const user = uniqueId('user');
+    await store.putIfNewer('author', user, 'authors', { at: T, eventId: 'e1', present: true });
+
+    const again = await store.putIfNewer('author', user, 'authors', { at: T, eventId: 'e1', present: true });
+
+    expect(again).toBe(true);
+    expect(await store.get('author', user, 'authors')).toEqual({ at: T, eventId: 'e1', present: true });
+  });
+
+  it('breaks a tie on time by event id, the same way whatever the arrival order', async () => {
+    const store = createDynamoVersionStore(clients.table, manualClock());
+    const [u1, u2] = [uniqueId('user'), uniqueId('user')];
+
+    await store.putIfNewer('author', u1, 'g', { at: T, eventId: 'a', present: true });
+    const bWins = await store.putIfNewer('author', u1, 'g', { at: T, eventId: 'b', present: false });
+    await store.putIfNewer('author', u2, 'g', { at: T, eventId: 'b', present: false });
+    const aLoses = await store.putIfNewer('author', u2, 'g', { at: T, eventId: 'a', present: true });
+
+    expect([bWins, aLoses]).toEqual([true, false]);
+    expect(await store.get('author', u1, 'g')).toEqual(await store.get('author', u2, 'g'));
+  });
+
+  it('keeps targets, users and groups apart, also when names contain the key separator', async () => {
+    const store = createDynamoVersionStore(clients.table, manualClock());
+    const user = uniqueId('user');
+
+    await store.putIfNewer('t#1', user, 'g', { at: T, eventId: 'e1', present: true });
+
+    expect(await store.get('t', `1#${user}`, 'g')).toBeUndefined();
+    expect(await store.get('t#1', user, 'other')).toBeUndefined();
+    expect(await store.get('t#1', user, 'g')).toEqual({ at: T, eventId: 'e1', present: true });
+  });
+});

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Clock } from '../../../lib/clock.js';
+import { createDynamoRateLimiter, type DynamoRateLimiterOptions } from '../../../lib/aws/rate-limiter.js';
+import { ThrottledError } from '../../../lib/errors.js';
+import { startEmulators, type Emulators } from '../../../local/emulators.js';
+import { clientsFor, manualClock, uniqueId } from './emulated.js';
+
+/** A clock frozen in time: sleeps are recorded, not waited, as if the callers ran at once. */
+function frozenClock(at = Date.UTC(2026, 10, 23, 12)): Clock & { slept: number[]; advance(ms: number): void } {
+  let now = at;
+  const slept: number[] = [];
+  return { now: () => now, sleep: async (ms) => void slept.push(ms), slept, advance: (ms) => void (now += ms) };
+}
+
+describe('shared UMAPI rate limiter (dynalite)', () => {
+  let emulators: Emulators;
+  let clients: ReturnType<typeof clientsFor>;
+
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    clients = clientsFor(emulators.env);
+  });
+  afterAll(async () => {
+    clients.destroy();
+    await emulators.stop();
+  });
+
+  // 6 a minute: one every 10 s.
+  const options = (overrides: Partial<DynamoRateLimiterOptions> = {}): DynamoRateLimiterOptions => ({
+    clientId: uniqueId('client'),
+    perMinute: { users: 6, groups: 60 },
+    maxInlineWaitMs: 25_000,
+    ...overrides,
+  });
+
+  it('lets the first request go at once, then spaces requests by the refill rate', async () => {
+    const clock = manualClock();
+    const limiter = createDynamoRateLimiter(clients.table, clock, options());
+    const start = clock.now();
+
+    await limiter.acquire('users');
+    const afterFirst = clock.now() - start;
+    await limiter.acquire('users');
+    await limiter.acquire('users');
+
+    expect(afterFirst).toBe(0);
+    expect(clock.slept).toEqual([10_000, 10_000]);
+    expect(clock.now() - start).toBe(20_000);
+  });
+
+  it('raises ThrottledError with the wait when the wait is too long to hold in-process, without spending a token', async () => {
+    const clock = frozenClock();
+    const limiter = createDynamoRateLimiter(clients.table, clock, options({ maxInlineWaitMs: 15_000 }));
+    await limiter.acquire('users');
+    await limiter.acquire('users');
+
+    const third = limiter.acquire('users');
+
+    await expect(third).rejects.toBeInstanceOf(ThrottledError);
+    await expect(third).rejects.toMatchObject({ system: 'umapi', retryAfterMs: 20_000 });
+    clock.advance(10_000);
+    await limiter.acquire('users');
+    expect(clock.slept).toEqual([10_000, 10_000]);
+  });
+
+  it('shares one bucket between limiter instances (two Lambdas), per client id and family', async () => {
+    const shared = options();
+    const clock = frozenClock();
+    const lambdaA = createDynamoRateLimiter(clients.table, clock, shared);
+    const lambdaB = createDynamoRateLimiter(clients.table, clock, shared);
+    const otherClient = createDynamoRateLimiter(clients.table, clock, { ...shared, clientId: uniqueId('client') });
+
+    await lambdaA.acquire('users');
+    await lambdaB.acquire('users');
+    await lambdaB.acquire('groups');
+    await otherClient.acquire('users');
+
+    expect(clock.slept).toEqual([10_000]);
+  });
+
+  it('never hands one token to two concurrent callers', async () => {
+    const shared = options({ maxInlineWaitMs: 60_000 });
+    const clock = frozenClock();
+    const limiters = [createDynamoRateLimiter(clients.table, clock, shared), createDynamoRateLimiter(clients.table, clock, shared)];
+
+    await Promise.all(Array.from({ length: 5 }, (_, i) => limiters[i % 2]?.acquire('users')));
+
+    expect([...clock.slept].sort((a, b) => a - b)).toEqual([10_000, 20_000, 30_000, 40_000]);
+  });
+});

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoAuditStore } from '../../../lib/aws/audit-store.js';
+import { createDynamoDeferredStore } from '../../../lib/aws/deferred-store.js';
+import { createDynamoRunStore } from '../../../lib/aws/run-store.js';
+import type { AuditEntry, RunTargetRecord } from '../../../lib/sync/ports.js';
+import { startEmulators, type Emulators } from '../../../local/emulators.js';
+import { clientsFor, manualClock, uniqueId } from './emulated.js';
+
+let emulators: Emulators;
+let clients: ReturnType<typeof clientsFor>;
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  clients = clientsFor(emulators.env);
+});
+afterAll(async () => {
+  clients.destroy();
+  await emulators.stop();
+});
+
+const T = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+describe('deferred store (dynalite)', () => {
+  it('puts, lists per target and across targets, keeps the first "since", and clears', async () => {
+    const store = createDynamoDeferredStore(clients.table, manualClock());
+    const [a, b] = [uniqueId('target'), uniqueId('target')];
+
+    await store.put([
+      { targetId: a, kind: 'user', key: 'ada@acme.example', group: 'authors', reason: 'never logged in', since: T },
+      { targetId: a, kind: 'user', key: 'ada@acme.example', group: 'editors', reason: 'never logged in', since: T },
+      { targetId: a, kind: 'group', key: 'Brand new', reason: 'group missing', since: T },
+      { targetId: b, kind: 'group', key: 'Brand new', reason: 'group missing', since: T },
+    ]);
+    await store.put([{ targetId: a, kind: 'group', key: 'Brand new', reason: 'still missing', since: T + 60_000 }]);
+    const ofA = await store.list(a);
+    await store.clear(a, [{ kind: 'user', key: 'ada@acme.example', group: 'authors' }, { kind: 'group', key: 'Brand new' }]);
+    const ofAAfterClear = await store.list(a);
+    const everywhere = (await store.list()).filter((r) => r.targetId === a || r.targetId === b);
+
+    expect(ofA).toHaveLength(3);
+    expect(ofA.find((r) => r.kind === 'group')).toEqual({ targetId: a, kind: 'group', key: 'Brand new', reason: 'still missing', since: T });
+    expect(ofAAfterClear).toEqual([{ targetId: a, kind: 'user', key: 'ada@acme.example', group: 'editors', reason: 'never logged in', since: T }]);
+    expect(everywhere.map((r) => `${r.targetId}:${r.key}:${r.group ?? ''}`).sort()).toEqual([`${a}:ada@acme.example:editors`, `${b}:Brand new:`].sort());
+  });
+
+  it('writes more records than one batch holds', async () => {
+    const store = createDynamoDeferredStore(clients.table, manualClock());
+    const target = uniqueId('target');
+    const records = Array.from({ length: 60 }, (_, i) => ({ targetId: target, kind: 'user' as const, key: `u${i}@acme.example`, group: 'g', reason: 'never logged in', since: T }));
+
+    await store.put(records);
+    const listed = await store.list(target);
+    await store.clear(target, records);
+
+    expect(listed).toHaveLength(60);
+    expect(await store.list(target)).toEqual([]);
+  });
+});
+
+describe('run store (dynalite)', () => {
+  const counts = { adds: 1, removes: 120, wiring: 0, deferred: 2 };
+  const verdict = { verdict: 'hold' as const, removals: 120, managedMemberships: 400, maxRemovals: 50, maxRemovalPercent: 10, reason: '120 removals > 50' };
+
+  it('stores a held run with its plan, reads it back, lists newest first', async () => {
+    const store = createDynamoRunStore(clients.table, manualClock());
+    const runId = uniqueId('run');
+    const held: RunTargetRecord = {
+      runId,
+      targetId: 'author',
+      startedAt: T + 10_000_000,
+      status: 'HELD',
+      verdict,
+      counts,
+      held: { changes: [{ group: 'authors', add: [], remove: Array.from({ length: 120 }, (_, i) => `u${i}@acme.example`) }], wiring: [], disable: [], enable: [] },
+      snapshotAt: T,
+    };
+    const older: RunTargetRecord = { runId: uniqueId('run'), targetId: 'author', startedAt: T + 9_000_000, status: 'APPLIED', counts };
+
+    await store.put(older);
+    await store.put(held);
+    await store.put({ ...held, targetId: 'publish', status: 'APPLIED', verdict: undefined, held: undefined });
+
+    const got = await store.get(runId);
+    expect(got.find((r) => r.targetId === 'author')).toEqual(held);
+    expect(got.map((r) => r.targetId).sort()).toEqual(['author', 'publish']);
+    const newest = await store.list(3);
+    expect(newest.map((r) => r.runId)).toEqual([runId, runId, older.runId]);
+  });
+
+  it('decides a held run once: the second decision is refused', async () => {
+    const clock = manualClock();
+    const store = createDynamoRunStore(clients.table, clock);
+    const runId = uniqueId('run');
+    await store.put({ runId, targetId: 'author', startedAt: T, status: 'HELD', verdict, counts });
+
+    const approve = await store.decide(runId, 'author', 'APPROVED');
+    const rejectAfterwards = await store.decide(runId, 'author', 'REJECTED');
+    const unknownRun = await store.decide(uniqueId('run'), 'author', 'APPROVED');
+
+    expect([approve, rejectAfterwards, unknownRun]).toEqual([true, false, false]);
+    expect((await store.get(runId))[0]?.status).toBe('APPROVED');
+  });
+});
+
+describe('audit store (dynalite)', () => {
+  function entry(overrides: Partial<AuditEntry>): AuditEntry {
+    return { targetId: 'author', member: 'ada@acme.example', group: 'authors', op: 'add', cause: 'delta evt-1', at: T, outcome: 'applied', ...overrides };
+  }
+
+  it('finds entries by member and by group, since a time, oldest first', async () => {
+    const store = createDynamoAuditStore(clients.table, manualClock());
+    const [ada, bob, group] = [uniqueId('ada'), uniqueId('bob'), uniqueId('group')];
+    const entries = [
+      entry({ member: ada, group, at: T }),
+      entry({ member: ada, group, op: 'remove', at: T + 1000, actor: 'admin@acme.example' }),
+      entry({ member: ada, group: 'other', targetId: 'campaign', at: T + 2000, outcome: 'failed', detail: 'timeout' }),
+      entry({ member: bob, group, at: T + 3000, outcome: 'skipped-newer' }),
+    ];
+
+    await store.record(entries);
+
+    expect(await store.byMember(ada)).toEqual(entries.slice(0, 3));
+    expect(await store.byMember(ada, T + 1000)).toEqual(entries.slice(1, 3));
+    expect(await store.byGroup(group)).toEqual([entries[0], entries[1], entries[3]]);
+    expect(await store.byGroup(group, T + 2000)).toEqual([entries[3]]);
+  });
+
+  it('records an identical entry once (a retried write, a repeat in one call), and more than one batch', async () => {
+    const store = createDynamoAuditStore(clients.table, manualClock());
+    const member = uniqueId('member');
+    const many = Array.from({ length: 30 }, (_, i) => entry({ member, group: `g${i}`, at: T + i }));
+    const first = many[0] ?? entry({});
+
+    await store.record([first, ...many, first]);
+    await store.record([many[1] ?? entry({})]);
+
+    expect(await store.byMember(member)).toHaveLength(30);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * The packaged CloudFormation, as deployed (STYLE.md, Tests: "test the packaged CloudFormation").
+ * `serverless package` (osls, offline, dummy credentials) runs once, in a throwaway copy of the
+ * project so that it never races another build in the working tree. Takes about 15-25 s.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readZip, type ZipEntry } from './zip.js';
+
+const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
+const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', 'coverage', '.local-state', 'test']);
+const FUNCTIONS = ['webhook', 'schedule', 'worker', 'replay'] as const;
+const SYNC_CONFIG = 'config/demo.yaml';
+
+interface Resource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+}
+
+let workDir: string;
+let resources: Record<string, Resource>;
+let bundles: Record<string, ZipEntry[]>;
+
+function resource(logicalId: string): Resource {
+  const found = resources[logicalId];
+  if (!found) throw new Error(`template has no resource ${logicalId}`);
+  return found;
+}
+
+function ofType(type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'ims-sync-package-'));
+  const service = join(workDir, 'service');
+  const out = join(workDir, 'out');
+  for (const entry of await readdir(PROJECT)) {
+    if (!NOT_COPIED.has(entry)) await cp(join(PROJECT, entry), join(service, entry), { recursive: true });
+  }
+  await symlink(join(PROJECT, 'node_modules'), join(service, 'node_modules'), 'dir');
+
+  await promisify(execFile)(process.execPath, [join(PROJECT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], {
+    cwd: service,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: workDir,
+      AWS_ACCESS_KEY_ID: 'AKIDUMMYPACKAGE',
+      AWS_SECRET_ACCESS_KEY: 'dummy',
+      AWS_REGION: 'eu-west-1',
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+      SYNC_CONFIG,
+    },
+    timeout: 200_000,
+  });
+
+  const template: unknown = JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = (template as { Resources: Record<string, Resource> }).Resources;
+  bundles = {};
+  for (const name of FUNCTIONS) bundles[name] = readZip(await readFile(join(out, `${name}.zip`)));
+});
+
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+describe('packaged functions', () => {
+  it('run on nodejs22.x, arm64, with their own role and the environment they need', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    const roles = new Set<string>();
+
+    expect(functions).toHaveLength(4);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+      expect(fn.Properties['Environment']).toMatchObject({
+        Variables: {
+          SYNC_CONFIG,
+          QUEUE_URL: { Ref: 'WorkQueue' },
+          DEAD_LETTER_QUEUE_URL: { Ref: 'DeadLetterQueue' },
+          TABLE_NAME: { Ref: 'StateTable' },
+          POWERTOOLS_SERVICE_NAME: 'ims-group-sync',
+        },
+      });
+      roles.add(JSON.stringify(fn.Properties['Role']));
+    }
+    expect(roles.size).toBe(4);
+    expect(resources['IamRoleLambdaExecution']).toBeUndefined();
+  });
+
+  it('keep their logs for a limited time', () => {
+    const logGroups = ofType('AWS::Logs::LogGroup');
+
+    expect(logGroups).toHaveLength(4);
+    for (const [, group] of logGroups) expect(group.Properties['RetentionInDays']).toBeGreaterThan(0);
+  });
+
+  it('serve the webhook routes over an HTTP API and run the schedule every 2 hours', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties['RouteKey']);
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties['ScheduleExpression']);
+
+    expect(routes.sort()).toEqual(['GET /webhooks/adobe-io', 'POST /webhooks/adobe-io', 'POST /webhooks/generic']);
+    expect(rules).toEqual(['rate(2 hours)']);
+  });
+
+  it('bundle each function as ESM with the config file, leaving @aws-sdk to the runtime', () => {
+    for (const name of FUNCTIONS) {
+      const entries = bundles[name] ?? [];
+      const names = entries.map((e) => e.name);
+      const code = entries.find((e) => e.name === `functions/${name}.mjs`)?.read().toString('utf8') ?? '';
+
+      expect(names).toContain(`functions/${name}.mjs`);
+      expect(names).toContain(SYNC_CONFIG);
+      expect(names.filter((n) => n.includes('node_modules/'))).toEqual([]);
+      expect(code).not.toMatch(/node_modules\/@aws-sdk\//);
+      expect(code).toMatch(/from ["']@aws-sdk\/client-sqs["']/);
+    }
+  });
+});
+
+describe('queues', () => {
+  it('are FIFO, kept 14 days, with redrive to the FIFO dead-letter queue', () => {
+    const work = resource('WorkQueue').Properties;
+    const dlq = resource('DeadLetterQueue').Properties;
+
+    expect(work).toMatchObject({ FifoQueue: true, MessageRetentionPeriod: 1209600, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } });
+    expect(dlq).toMatchObject({ FifoQueue: true, MessageRetentionPeriod: 1209600 });
+    const maxReceiveCount = (work['RedrivePolicy'] as { maxReceiveCount: number }).maxReceiveCount;
+    expect(maxReceiveCount).toBeGreaterThanOrEqual(5);
+  });
+
+  it('hide a received message for at least 6 times the worker timeout', () => {
+    const worker = resource('WorkerLambdaFunction').Properties;
+
+    expect(Number(resource('WorkQueue').Properties['VisibilityTimeout'])).toBeGreaterThanOrEqual(6 * Number(worker['Timeout']));
+  });
+
+  it('feed the worker with per-record failure reporting', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['WorkQueue', 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': ['WorkerLambdaFunction', 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(Number(mappings[0]?.['BatchSize'])).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('state table', () => {
+  it('is on-demand, with TTL on expiresAt, point-in-time recovery and the gsi1 index', () => {
+    const table = resource('StateTable').Properties;
+
+    expect(table).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+    });
+    expect(table['GlobalSecondaryIndexes']).toMatchObject([{ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk' }, { AttributeName: 'gsi1sk' }] }]);
+  });
+});
+
+describe('IAM', () => {
+  function statements(roleId: string): { Action: unknown; Resource: unknown }[] {
+    const policies = resource(roleId).Properties['Policies'] as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[];
+    return policies.flatMap((p) => p.PolicyDocument.Statement);
+  }
+  const roleIds = () => ofType('AWS::IAM::Role').map(([id]) => id);
+
+  it('allows no wildcard action and no unnamed resource, and attaches no managed policy', () => {
+    expect(roleIds().length).toBeGreaterThanOrEqual(4);
+    for (const roleId of roleIds()) {
+      expect(resource(roleId).Properties['ManagedPolicyArns']).toBeUndefined();
+      for (const statement of statements(roleId)) {
+        for (const action of asArray(statement.Action)) expect(String(action)).not.toContain('*');
+        for (const target of asArray(statement.Resource)) expect(target).not.toBe('*');
+      }
+    }
+  });
+
+  it('gives each function only what it does: the webhook no table, replay no secrets', () => {
+    const actionsOf = (roleId: string) => statements(roleId).flatMap((s) => asArray(s.Action).map(String));
+
+    expect(actionsOf('WebhookRole').filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(actionsOf('ReplayRole')).not.toContain('secretsmanager:GetSecretValue');
+    expect(actionsOf('WorkerRole')).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'dynamodb:PutItem']));
+  });
+});
+
+describe('alarms', () => {
+  it('watch the dead-letter queue, the age of the oldest work and guard trips, and notify a topic', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const byMetric = (name: string) => alarms.find((a) => a['MetricName'] === name || JSON.stringify(a['Metrics'] ?? '').includes(name));
+
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toMatchObject({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }] });
+    expect(byMetric('ApproximateAgeOfOldestMessage')).toMatchObject({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['WorkQueue', 'QueueName'] } }] });
+    expect(byMetric('GuardTrips')).toBeDefined();
+    for (const alarm of alarms) expect(alarm['AlarmActions']).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+});
