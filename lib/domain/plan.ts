@@ -127,9 +127,7 @@ export function planTarget(input: PlanInput): TargetPlan {
     changes: changes.sort((a, b) => byName(a.group, b.group)),
     wiring: wiring.sort((a, b) => byName(a.group, b.group)),
     disable: disabledUsers(input, inManagedGroup, scope),
-    // Re-enabling needs to know who is disabled, which TargetActual does not carry: left to the
-    // adapter's knowledge until it does. A plan never re-enables by guess.
-    enable: [],
+    enable: enabledUsers(input, scope),
     deferred: deferred.sort((a, b) => byText(a.kind, b.kind) || byName(a.key, b.key) || byName(a.group ?? '', b.group ?? '')),
     untouched: untouched.sort((a, b) => byName(a.group, b.group) || byText(a.key, b.key)),
     unknownGroups: sortedNames(unknownGroups),
@@ -142,14 +140,32 @@ export function planTarget(input: PlanInput): TargetPlan {
  * disabled besides losing its groups. Only users we can see and only IMS identities.
  */
 function disabledUsers(input: PlanInput, inManagedGroup: ReadonlySet<string>, scope: ReadonlySet<string> | undefined): string[] {
-  const { target, desired, actual, access } = input;
+  const { target, actual } = input;
   if (target.kind !== 'aem' || target.revocation !== 'disable-user') return [];
   const subjects = new Set([...inManagedGroup, ...(scope ?? [])]);
   const disable: string[] = [];
   for (const key of subjects) {
-    if (actual.identities.get(key) !== 'ims') continue;
-    if ((desired.get(key)?.size ?? 0) > 0 || access?.has(key) === true) continue;
+    if (actual.identities.get(key) !== 'ims' || actual.disabled?.has(key) === true) continue;
+    if (hasAccess(input, key)) continue;
     disable.push(key);
   }
   return disable.sort(byText);
+}
+
+/** A user is taken to have access when they are desired in a managed group, or are in `access`. */
+const hasAccess = ({ desired, access }: PlanInput, key: string): boolean => (desired.get(key)?.size ?? 0) > 0 || access?.has(key) === true;
+
+/**
+ * AEM `disable-user` revocation, the way back: a disabled IMS user who has access again is
+ * re-enabled. Only when the adapter read who is disabled (`actual.disabled`); never by guess.
+ */
+function enabledUsers(input: PlanInput, scope: ReadonlySet<string> | undefined): string[] {
+  const { target, actual } = input;
+  if (target.kind !== 'aem' || target.revocation !== 'disable-user' || actual.disabled === undefined) return [];
+  const enable: string[] = [];
+  for (const key of actual.disabled) {
+    if (scope !== undefined && !scope.has(key)) continue;
+    if (actual.identities.get(key) === 'ims' && hasAccess(input, key)) enable.push(key);
+  }
+  return enable.sort(byText);
 }

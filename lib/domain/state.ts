@@ -35,4 +35,9 @@ export interface TargetActual {
   readonly groups: ReadonlyMap<string, GroupState>;
   /** Identities in the target that the plan may need to know, keyed by folded user key. Absent: does not exist in the target. */
   readonly identities: ReadonlyMap<string, IdentityKind>;
+  /**
+   * IMS users that are disabled in the target (AEM `rep:disabled`), folded. Absent when the adapter
+   * did not read it: then a plan never re-enables anyone by guess.
+   */
+  readonly disabled?: ReadonlySet<string>;
 }

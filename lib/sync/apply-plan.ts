@@ -68,7 +68,9 @@ export async function applyPlanSlice(slice: PlanSlice, deferred: readonly Deferr
   if (entries.length > 0) await deps.stores.audit.record(entries);
 
   const dims = { target: targetId };
-  if (result.applied.length > 0) deps.metrics.count('ChangesApplied', result.applied.length, dims);
+  const appliedByOp = new Map<string, number>();
+  for (const change of result.applied) appliedByOp.set(change.op, (appliedByOp.get(change.op) ?? 0) + 1);
+  for (const [op, count] of appliedByOp) deps.metrics.count('ChangesApplied', count, { ...dims, op });
   if (result.failed.length > 0) deps.metrics.count('ChangesFailed', result.failed.length, dims);
   if (stale.length > 0) deps.metrics.count('ChangesSkippedNewer', stale.length, dims);
   if (deferred.length > 0) deps.metrics.count('Deferred', deferred.length, dims);

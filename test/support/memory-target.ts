@@ -59,7 +59,7 @@ export function memoryTarget(
         else groups.set(folded, { status: 'known', name: group.name, members: new Set([...group.members].filter(inScope)), memberOf: new Set(group.memberOf) });
       }
       const identities = new Map([...state.identities].filter(([key]) => inScope(key)));
-      return { targetId: id, groups, identities };
+      return { targetId: id, groups, identities, disabled: new Set([...state.disabled].filter(inScope)) };
     },
     async apply(slice: PlanSlice): Promise<ApplyResult> {
       target.applyCalls.push(slice);

@@ -16,9 +16,10 @@ export interface QueriedAuthorizable {
   readonly id: string;
   readonly home: string;
   readonly ims: boolean;
+  readonly disabled: boolean;
 }
 
-const SELECTIVE = { 'p.limit': '-1', 'p.hits': 'selective', 'p.properties': 'jcr:path rep:authorizableId rep:externalId' };
+const SELECTIVE = { 'p.limit': '-1', 'p.hits': 'selective', 'p.properties': 'jcr:path rep:authorizableId rep:externalId rep:disabled' };
 const IMS_ONLY = { property: 'rep:externalId', 'property.operation': 'like', 'property.value': `%${IMS_EXTERNAL_ID_SUFFIX}` };
 
 async function query(client: AemClient, call: string, params: Record<string, string>): Promise<QueriedAuthorizable[]> {
@@ -27,7 +28,7 @@ async function query(client: AemClient, call: string, params: Record<string, str
   if (answer.more === true || (answer.total !== undefined && answer.hits.length < answer.total)) {
     throw new IncompleteReadError('aem', `aem ${call}: QueryBuilder returned ${answer.hits.length} of ${answer.total ?? 'more'} hits`);
   }
-  return answer.hits.map((hit) => ({ id: hit['rep:authorizableId'], home: hit['jcr:path'], ims: isImsExternalId(hit['rep:externalId']) }));
+  return answer.hits.map((hit) => ({ id: hit['rep:authorizableId'], home: hit['jcr:path'], ims: isImsExternalId(hit['rep:externalId']), disabled: hit['rep:disabled'] !== undefined }));
 }
 
 /** Every IMS group of the instance. */

@@ -23,7 +23,7 @@ type Known = Extract<RawGroupRead, { status: 'known' }>;
 export async function readState(ctx: AemContext, scope: ReadScope): Promise<TargetActual> {
   const concurrency = ctx.config.limits.concurrency;
   const userScope = scope.users === undefined ? undefined : new Set(scope.users.map(foldName));
-  const identities = userScope === undefined ? await readImsUsers(ctx) : await readScopedUsers(ctx, [...userScope]);
+  const { identities, disabled } = userScope === undefined ? await readImsUsers(ctx) : { identities: await readScopedUsers(ctx, [...userScope]), disabled: undefined };
 
   await seedGroupHomes(ctx, scope.groups);
   const reads = await mapLimit(scope.groups, concurrency, async (name) => ({ name, read: await readGroup(ctx, name) }));
@@ -37,7 +37,7 @@ export async function readState(ctx: AemContext, scope: ReadScope): Promise<Targ
   for (const { name, read } of reads) {
     groups.set(foldName(name), read.status === 'known' ? toKnown(read, isMember) : read);
   }
-  return { targetId: ctx.config.id, groups, identities };
+  return { targetId: ctx.config.id, groups, identities, ...(disabled ? { disabled } : {}) };
 }
 
 const toKnown = (read: Known, isMember: (item: MemberItem) => boolean): GroupState => ({
@@ -47,13 +47,16 @@ const toKnown = (read: Known, isMember: (item: MemberItem) => boolean): GroupSta
   memberOf: new Set(read.memberOf.map((m) => foldName(m.authorizableId))),
 });
 
-async function readImsUsers(ctx: AemContext): Promise<Map<string, IdentityKind>> {
+/** All IMS users in one QueryBuilder call, and which of them are disabled (for `disable-user` revocation). */
+async function readImsUsers(ctx: AemContext): Promise<{ identities: Map<string, IdentityKind>; disabled: Set<string> }> {
   const identities = new Map<string, IdentityKind>();
+  const disabled = new Set<string>();
   for (const user of await queryImsUsers(ctx.client)) {
     identities.set(foldName(user.id), 'ims');
+    if (user.disabled) disabled.add(foldName(user.id));
     ctx.directory.remember('user', user);
   }
-  return identities;
+  return { identities, disabled };
 }
 
 async function readScopedUsers(ctx: AemContext, keys: readonly string[]): Promise<Map<string, IdentityKind>> {

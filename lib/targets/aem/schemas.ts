@@ -28,6 +28,8 @@ export const QueryHit = z.looseObject({
   'jcr:path': z.string().min(1),
   'rep:authorizableId': z.string().min(1),
   'rep:externalId': z.string().optional(),
+  /** Present (the reason) on a disabled user. */
+  'rep:disabled': z.string().optional(),
 });
 export const QueryAnswer = z.looseObject({
   success: z.boolean(),

@@ -71,6 +71,16 @@ describe('AEM adapter: apply', () => {
     expect(world.sim.control.isDisabled('sam@acme.com')).toBe(false);
   });
 
+  it('reads who is disabled in the same reconciliation query, so a plan can re-enable them', async () => {
+    world = await startWorld(prod());
+    await world.adapter.apply({ ...emptySlice, disable: ['sam@acme.com'] });
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Authors'] });
+
+    expect([...(actual.disabled ?? [])]).toEqual(['sam@acme.com']);
+    expect(world.sim.counts()['GET querybuilder']?.read).toBeGreaterThan(0);
+  });
+
   it('fetches a new CSRF token once when the old one went stale', async () => {
     world = await startWorld(prod());
     await world.adapter.apply({ ...emptySlice, changes: [{ group: 'AEM-Authors', add: ['nina@acme.com'], remove: [] }] });

@@ -186,4 +186,26 @@ describe('planTarget: revocation disable-user (AEM)', () => {
   it('remove-memberships mode never disables', () => {
     expect(plan({}, actual).disable).toEqual([]);
   });
+
+  describe('when the adapter read who is disabled', () => {
+    const withDisabled = { ...actual, disabled: new Set(['gone@x', 'idle@x', 'admin']) };
+    const runDisabled = (desired: Record<string, string[]>, scope?: string[]) =>
+      planTarget({ target: disabling, managed: managedAemGroups(disabling, []), desired: desiredOf(desired), actual: withDisabled, ...(scope ? { scope } : {}) });
+
+    it('re-enables a disabled IMS user who has access again, and never a local one', () => {
+      expect(runDisabled({ 'keep@x': ['aem-authors'], 'idle@x': ['aem-authors'], admin: ['aem-authors'] }).enable).toEqual(['idle@x']);
+    });
+
+    it('does not disable a user who is disabled already', () => {
+      expect(runDisabled({ 'keep@x': ['aem-authors'] }).disable).toEqual([]);
+    });
+
+    it('keeps a disabled user without access disabled', () => {
+      expect(runDisabled({ 'keep@x': ['aem-authors'] }).enable).toEqual([]);
+    });
+
+    it('re-enables only within the scope of a user-centric plan', () => {
+      expect(runDisabled({ 'idle@x': ['aem-authors'] }, ['gone@x']).enable).toEqual([]);
+    });
+  });
 });
