@@ -1,6 +1,5 @@
 /** A SyncRuntime over in-memory parts and the demo org, for use-case tests. */
 import { readFileSync } from 'node:fs';
-import type { Clock } from '../../lib/clock.js';
 import { parseConfig } from '../../lib/config/loader.js';
 import type { SyncConfig } from '../../lib/config/schema.js';
 import { createMemoryLog, createMemoryMetrics } from '../../lib/observability/memory.js';
@@ -8,6 +7,7 @@ import { createOrgGroupNames } from '../../lib/sync/org-groups.js';
 import type { SyncRuntime } from '../../lib/sync/runtime.js';
 import { demoOrg } from '../../local/fixtures/demo-org.js';
 import type { OrgFixture } from '../../local/fixtures/types.js';
+import { fakeClock } from './clock.js';
 import { memoryQueue, memoryStores } from './memory-stores.js';
 import { memoryTarget, type MemoryTarget } from './memory-target.js';
 import { memoryUmapi } from './memory-umapi.js';
@@ -21,19 +21,6 @@ export const DEMO_ENV = {
 
 export function demoConfig(env: Record<string, string> = {}): SyncConfig {
   return parseConfig(readFileSync(new URL('../../config/demo.yaml', import.meta.url), 'utf8'), { ...DEMO_ENV, ...env }, 'config/demo.yaml');
-}
-
-export function manualClock(start = Date.parse('2026-11-23T10:00:00Z')): Clock & { advance(ms: number): void } {
-  let now = start;
-  return {
-    now: () => now,
-    sleep: async (ms) => {
-      now += ms;
-    },
-    advance: (ms) => {
-      now += ms;
-    },
-  };
 }
 
 /** The demo org's AEM and Campaign instances as in-memory targets. */
@@ -64,7 +51,7 @@ export function memoryTargetsFrom(fixture: OrgFixture): MemoryTarget[] {
 export function demoRuntime(options: { fixture?: OrgFixture; config?: SyncConfig } = {}) {
   const fixture = options.fixture ?? demoOrg();
   const config = options.config ?? demoConfig();
-  const clock = manualClock();
+  const clock = fakeClock();
   const log = createMemoryLog();
   const metrics = createMemoryMetrics();
   const umapi = memoryUmapi(fixture);

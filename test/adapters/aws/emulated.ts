@@ -21,22 +21,7 @@ export function clientsFor(env: EmulatorEnv) {
   return { dynamo, sqs, table, destroy: () => (dynamo.destroy(), sqs.destroy()) };
 }
 
-/** A clock that only moves when told to, or when someone sleeps on it. */
-export function manualClock(start = Date.UTC(2026, 10, 23, 12, 0, 0)): Clock & { advance(ms: number): void; slept: number[] } {
-  let now = start;
-  const slept: number[] = [];
-  return {
-    now: () => now,
-    sleep: async (ms) => {
-      slept.push(ms);
-      now += ms;
-    },
-    advance: (ms) => {
-      now += ms;
-    },
-    slept,
-  };
-}
+export { fakeClock as manualClock } from '../../support/clock.js';
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID()}`;

@@ -3,14 +3,11 @@ import type { Clock } from '../../../lib/clock.js';
 import { createDynamoRateLimiter, type DynamoRateLimiterOptions } from '../../../lib/aws/rate-limiter.js';
 import { ThrottledError } from '../../../lib/errors.js';
 import { startEmulators, type Emulators } from '../../../local/emulators.js';
+import { fakeClock } from '../../support/clock.js';
 import { clientsFor, manualClock, uniqueId } from './emulated.js';
 
 /** A clock frozen in time: sleeps are recorded, not waited, as if the callers ran at once. */
-function frozenClock(at = Date.UTC(2026, 10, 23, 12)): Clock & { slept: number[]; advance(ms: number): void } {
-  let now = at;
-  const slept: number[] = [];
-  return { now: () => now, sleep: async (ms) => void slept.push(ms), slept, advance: (ms) => void (now += ms) };
-}
+const frozenClock = (start = Date.UTC(2026, 10, 23, 12)) => fakeClock({ start, advanceOnSleep: false });
 
 describe('shared UMAPI rate limiter (dynalite)', () => {
   let emulators: Emulators;
@@ -44,7 +41,7 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
     await limiter.acquire('users');
 
     expect(afterFirst).toBe(0);
-    expect(clock.slept).toEqual([10_000, 10_000]);
+    expect(clock.sleeps).toEqual([10_000, 10_000]);
     expect(clock.now() - start).toBe(20_000);
   });
 
@@ -60,7 +57,7 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
     await expect(third).rejects.toMatchObject({ system: 'umapi', retryAfterMs: 20_000 });
     clock.advance(10_000);
     await limiter.acquire('users');
-    expect(clock.slept).toEqual([10_000, 10_000]);
+    expect(clock.sleeps).toEqual([10_000, 10_000]);
   });
 
   it('shares one bucket between limiter instances (two Lambdas), per client id and family', async () => {
@@ -75,7 +72,7 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
     await lambdaB.acquire('groups');
     await otherClient.acquire('users');
 
-    expect(clock.slept).toEqual([10_000]);
+    expect(clock.sleeps).toEqual([10_000]);
   });
 
   it('never hands one token to two concurrent callers', async () => {
@@ -85,6 +82,6 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
 
     await Promise.all(Array.from({ length: 5 }, (_, i) => limiters[i % 2]?.acquire('users')));
 
-    expect([...clock.slept].sort((a, b) => a - b)).toEqual([10_000, 20_000, 30_000, 40_000]);
+    expect([...clock.sleeps].sort((a, b) => a - b)).toEqual([10_000, 20_000, 30_000, 40_000]);
   });
 });

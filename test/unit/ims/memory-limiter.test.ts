@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ThrottledError } from '../../../lib/errors.js';
 import { createMemoryLimiter } from '../../../lib/ims/memory-limiter.js';
-import { fakeClock } from './fake-clock.js';
+import { fakeClock } from '../../support/clock.js';
 
 describe('in-memory UMAPI rate limiter', () => {
   it('lets a full minute of requests through at once, then spaces the next by 60 s / limit', async () => {

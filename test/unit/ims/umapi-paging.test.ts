@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IncompleteReadError, ProtocolError } from '../../../lib/errors.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../lib/http.js';
 import { createUmapiClient } from '../../../lib/ims/umapi.js';
-import { fakeClock } from './fake-clock.js';
+import { fakeClock } from '../../support/clock.js';
 
 type Page = { users: { id: string; email: string }[]; lastPage: boolean; headers?: Record<string, string> };
 
