@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Clock } from '../../../lib/clock.js';
 import type { DeltaMessage, ReconcileMessage } from '../../../lib/domain/messages.js';
 import type { TableRef } from '../../../lib/aws/table.js';
 import type { EmulatorEnv } from '../../../local/emulators.js';

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../../lib/clock.js';
 import { createDynamoRateLimiter, type DynamoRateLimiterOptions } from '../../../lib/aws/rate-limiter.js';
 import { ThrottledError } from '../../../lib/errors.js';
 import { startEmulators, type Emulators } from '../../../local/emulators.js';
