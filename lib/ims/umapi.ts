@@ -79,7 +79,10 @@ export function createUmapiClient(deps: UmapiClientDeps): Umapi {
       const answer = await send({
         name: call,
         family: 'users',
-        url: `${base}/organizations/${org}/users/${pathSegment(email, 'email')}`,
+        // directOnly=false as for the user lists (§3.1): access to an instance may come through a user
+        // group's profile, and a user read without it would look as if they had lost that access.
+        // [assumed] that the single-user read honours the parameter as the list reads do (§3.2 is silent).
+        url: `${base}/organizations/${org}/users/${pathSegment(email, 'email')}?directOnly=false`,
         allowNotFound: true,
       });
       if (answer.status === 404) {

@@ -144,6 +144,17 @@ describe('UMAPI client: not found', () => {
     expect(user?.id).toBe('A1000001@AdobeID');
   });
 
+  it('reads one user with the product profiles reached through user groups (directOnly=false)', async () => {
+    const fixture = demoOrg();
+    sim = await startSim({ fixture });
+    const { umapi } = clientFor(sim, fixture);
+
+    const li = await umapi.getUser('li@acme.com');
+
+    // li is in the AEM-Authors user group only; the group carries both AEM profiles.
+    expect(li?.groups).toEqual(expect.arrayContaining(['AEM-Authors', 'AEM Managed Services - acme-prod-author', 'AEM Managed Services - acme-stage-author']));
+  });
+
   it('does not read a 404 without UMAPI\'s not-found result as "no such user"', async () => {
     const fixture = demoOrg();
     sim = await startSim({ fixture });

@@ -1,0 +1,80 @@
+/**
+ * Which system the CLI talks to. By default the local stack: `npm start` writes the variables of
+ * its emulators and simulators to `.local-state/stack.env`. `--env-file` names another such file;
+ * `--stage <name>` uses only the exported variables of a deployed stage (docs/cli.md) and checks
+ * that they are that stage's.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { CliFailure } from './errors.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Written by the local stack (`npm start`); read by default when present. */
+export const LOCAL_STACK_ENV = '.local-state/stack.env';
+
+/** serverless.yml: `service: ims-group-sync`, table `${self:service}-${sls:stage}`. */
+const SERVICE = 'ims-group-sync';
+
+export interface EnvFlags {
+  readonly envFile?: string;
+  readonly stage?: string;
+  readonly config?: string;
+}
+
+export interface ResolvedEnv {
+  readonly env: Env;
+  /** Where the variables came from, in words ("the local stack (.local-state/stack.env)"). */
+  readonly source: string;
+}
+
+export function resolveEnv(base: Env, flags: EnvFlags, cwd: string): ResolvedEnv {
+  let env: Env = base;
+  let source: string;
+  if (flags.envFile !== undefined) {
+    env = { ...base, ...readEnvFile(resolve(cwd, flags.envFile), flags.envFile) };
+    source = flags.envFile;
+  } else if (flags.stage === undefined && existsSync(resolve(cwd, LOCAL_STACK_ENV))) {
+    env = { ...base, ...readEnvFile(resolve(cwd, LOCAL_STACK_ENV), LOCAL_STACK_ENV) };
+    source = `the local stack (${LOCAL_STACK_ENV})`;
+  } else {
+    source = flags.stage === undefined ? 'the environment' : `stage ${flags.stage} (exported variables)`;
+  }
+  if (flags.config !== undefined) env = { ...env, SYNC_CONFIG: flags.config };
+  if (flags.stage !== undefined) checkStage(env, flags.stage);
+  return { env, source };
+}
+
+function readEnvFile(path: string, shown: string): Env {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new CliFailure(`cannot read the env file ${shown} (${code}) — start the local stack with \`npm start\` (it writes ${LOCAL_STACK_ENV}) or pass an existing --env-file`);
+  }
+  return parseEnv(text);
+}
+
+/** A safety check before touching a deployed stage: the table must be the one that stage deploys. */
+function checkStage(env: Env, stage: string): void {
+  const expected = `${SERVICE}-${stage}`;
+  const table = env['TABLE_NAME'];
+  if (table !== undefined && table !== expected) {
+    throw new CliFailure(`--stage ${stage}: TABLE_NAME is "${table}", not "${expected}" — export the variables of stage ${stage} (docs/cli.md, "A deployed stage")`);
+  }
+}
+
+/** The variables every command that connects needs. */
+const CONNECTION = ['SYNC_CONFIG', 'TABLE_NAME', 'QUEUE_URL'] as const;
+
+/** Fail before any call when the CLI does not know where to connect. */
+export function requireConnection(env: Env): void {
+  const missing = CONNECTION.filter((name) => !env[name]?.trim());
+  if (missing.length === 0) return;
+  throw new CliFailure(
+    `not connected: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set and there is no ${LOCAL_STACK_ENV} here — ` +
+      'start the local stack with `npm start`, pass --env-file <path>, or export the variables of a deployed stage (docs/cli.md)',
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * A target's plan in words and tables: the membership changes, wiring, users to disable or
+ * enable, deferrals, identities left alone, groups that could not be read, and the guard's verdict.
+ * Shared by `plan`, `reconcile` and `sync-user`.
+ */
+import type { GuardVerdict, PlanSlice, TargetPlan } from '../domain/plan-types.js';
+import type { TargetReconcile } from '../sync/reconcile.js';
+import { plural, table, type Row } from './format.js';
+
+/** One row per change: op, the group written to, the member. */
+export function changeRows(slice: PlanSlice): Row[] {
+  const rows: Row[] = [];
+  for (const change of slice.changes) {
+    for (const member of change.add) rows.push(['add', change.group, member]);
+    for (const member of change.remove) rows.push(['remove', change.group, member]);
+  }
+  for (const wiring of slice.wiring) for (const group of wiring.memberOf) rows.push(['wire', group, wiring.group]);
+  for (const user of slice.disable) rows.push(['disable', '-', user]);
+  for (const user of slice.enable) rows.push(['enable', '-', user]);
+  return rows;
+}
+
+export function sliceCounts(slice: PlanSlice): { adds: number; removes: number; wiring: number; disable: number; enable: number } {
+  return {
+    adds: slice.changes.reduce((sum, c) => sum + c.add.length, 0),
+    removes: slice.changes.reduce((sum, c) => sum + c.remove.length, 0),
+    wiring: slice.wiring.reduce((sum, w) => sum + w.memberOf.length, 0),
+    disable: slice.disable.length,
+    enable: slice.enable.length,
+  };
+}
+
+export function describeCounts(slice: PlanSlice): string {
+  const c = sliceCounts(slice);
+  const parts = [plural(c.adds, 'add'), plural(c.removes, 'remove'), plural(c.wiring, 'wiring', 'wirings')];
+  if (c.disable > 0) parts.push(`${c.disable} to disable`);
+  if (c.enable > 0) parts.push(`${c.enable} to enable`);
+  return parts.join(', ');
+}
+
+export function describeVerdict(verdict: GuardVerdict): string {
+  const limits = `limits ${verdict.maxRemovals} removals / ${verdict.maxRemovalPercent}%`;
+  const weight = `${plural(verdict.removals, 'removal')} of ${plural(verdict.managedMemberships, 'managed membership')}`;
+  return verdict.verdict === 'pass' ? `pass (${weight}; ${limits})` : `HOLD — ${verdict.reason ?? weight} (${limits})`;
+}
+
+/** The changes table and the notes that go with a plan. */
+export function renderPlanBody(plan: TargetPlan): string {
+  const lines: string[] = [];
+  const rows = changeRows(plan);
+  lines.push(rows.length === 0 ? '  No membership changes.' : table(['op', 'group', 'member'], rows));
+  if (plan.deferred.length > 0) {
+    lines.push('  Deferred (retried by the next reconciliation):');
+    lines.push(table(['kind', 'key', 'group', 'reason'], plan.deferred.map((d) => [d.kind, d.key, d.group ?? '-', d.reason]), '    '));
+  }
+  if (plan.untouched.length > 0) {
+    lines.push('  Left alone (local identities in managed groups):');
+    lines.push(table(['member', 'group'], plan.untouched.map((u) => [u.key, u.group]), '    '));
+  }
+  if (plan.unknownGroups.length > 0) {
+    lines.push(`  Unreadable groups, nothing removed there: ${plan.unknownGroups.join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderTargetPlan(target: TargetReconcile, kindOf: (id: string) => string): string {
+  const heading = `${target.targetId} (${kindOf(target.targetId)})`;
+  if (target.status === 'failed' || target.plan === undefined) {
+    return `${heading} — FAILED, nothing planned: ${target.error ?? 'no plan'}`;
+  }
+  const lines = [`${heading} — ${describeCounts(target.plan)}`];
+  if (target.verdict) lines.push(`  Guard: ${describeVerdict(target.verdict)}`);
+  lines.push(renderPlanBody(target.plan));
+  return lines.join('\n');
+}

@@ -1,0 +1,103 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveEnv } from '../../../lib/cli/env.js';
+import { ConfigError, TargetUnavailableError } from '../../../lib/errors.js';
+import { cli, cliWorld } from './harness.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ims-sync-cli-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function writeStackEnv(text: string): Promise<void> {
+  await mkdir(join(dir, '.local-state'));
+  await writeFile(join(dir, '.local-state', 'stack.env'), text);
+}
+
+describe('where the CLI connects', () => {
+  it('uses the local stack’s .local-state/stack.env by default, over the environment', async () => {
+    await writeStackEnv('# written by npm start\nTABLE_NAME=ims-group-sync-local\nQUEUE_URL="http://127.0.0.1:9324/q"\n');
+    const resolved = resolveEnv({ TABLE_NAME: 'other', HOME: '/home/x' }, {}, dir);
+    expect(resolved.env).toMatchObject({ TABLE_NAME: 'ims-group-sync-local', QUEUE_URL: 'http://127.0.0.1:9324/q', HOME: '/home/x' });
+    expect(resolved.source).toBe('the local stack (.local-state/stack.env)');
+  });
+
+  it('reads --env-file instead, relative to the working directory, and --config overrides SYNC_CONFIG', async () => {
+    await writeFile(join(dir, 'prod.env'), 'SYNC_CONFIG=config/prod.yaml\nTABLE_NAME=t\n');
+    const resolved = resolveEnv({}, { envFile: 'prod.env', config: 'config/other.yaml' }, dir);
+    expect(resolved.env).toEqual({ SYNC_CONFIG: 'config/other.yaml', TABLE_NAME: 't' });
+  });
+
+  it('with --stage ignores the local stack file and checks that the table is the stage’s', async () => {
+    await writeStackEnv('TABLE_NAME=ims-group-sync-local\n');
+    expect(resolveEnv({ TABLE_NAME: 'ims-group-sync-prod' }, { stage: 'prod' }, dir).env['TABLE_NAME']).toBe('ims-group-sync-prod');
+    expect(() => resolveEnv({ TABLE_NAME: 'ims-group-sync-dev' }, { stage: 'prod' }, dir)).toThrow(
+      '--stage prod: TABLE_NAME is "ims-group-sync-dev", not "ims-group-sync-prod" — export the variables of stage prod',
+    );
+  });
+
+  it('says how to get connected when nothing says where to (the real AWS factory, no call made)', async () => {
+    const { code, stderr } = await cli(['status'], undefined, { cwd: dir, env: {} });
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'ims-sync status failed: not connected: SYNC_CONFIG, TABLE_NAME, QUEUE_URL are not set and there is no .local-state/stack.env here — start the local stack with `npm start`, pass --env-file <path>, or export the variables of a deployed stage (docs/cli.md)\n',
+    );
+  });
+
+  it('fails with one line when the --env-file is missing', async () => {
+    const { code, stderr } = await cli(['plan', '--env-file', 'nope.env'], cliWorld(), { cwd: dir });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^ims-sync plan failed: cannot read the env file nope\.env \(ENOENT\) — start the local stack with `npm start`/);
+  });
+
+  it('hands the resolved variables to the runtime factory, and tells a terminal where it connects', async () => {
+    await writeStackEnv('TABLE_NAME=ims-group-sync-local\n');
+    const world = cliWorld();
+    const { stderr } = await cli(['status', '--config', 'config/demo.yaml'], world, { cwd: dir, isTTY: true });
+    expect(world.seenEnv).toEqual([{ TABLE_NAME: 'ims-group-sync-local', SYNC_CONFIG: 'config/demo.yaml' }]);
+    expect(stderr).toMatch(/^ims-sync: using the local stack \(\.local-state\/stack\.env\)\n/);
+    expect(world.closedCount()).toBe(1);
+  });
+});
+
+describe('errors', () => {
+  function failingWorld(error: Error) {
+    const world = cliWorld();
+    return { ...world, factory: async () => Promise.reject(error) };
+  }
+
+  it('prints every issue of an invalid configuration', async () => {
+    const error = new ConfigError(['targets[0].baseUrl: expected a URL', 'org.clientSecret: not set']);
+    const { code, stderr } = await cli(['plan'], failingWorld(error));
+    expect(code).toBe(1);
+    expect(stderr).toBe('ims-sync plan: the configuration is invalid — fix these and run again:\n  - targets[0].baseUrl: expected a URL\n  - org.clientSecret: not set\n');
+  });
+
+  it('prints one line with what to do, and the stack only with --debug', async () => {
+    const error = new TargetUnavailableError('dynamodb', 'DynamoDB Query failed: ECONNREFUSED');
+    const plain = await cli(['audit', 'jane@acme.com'], failingWorld(error));
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toBe(
+      'ims-sync audit failed: DynamoDB Query failed: ECONNREFUSED — is the local stack running (`npm start`), or are the exported AWS variables those of a live stage?\n',
+    );
+    const debug = await cli(['audit', 'jane@acme.com', '--debug'], failingWorld(error));
+    expect(debug.stderr).toMatch(/^ims-sync audit failed: .*\nTargetUnavailableError: DynamoDB Query failed: ECONNREFUSED\n +at /);
+  });
+
+  it('an unexpected error suggests --debug', async () => {
+    const { stderr } = await cli(['status'], failingWorld(new Error('boom')));
+    expect(stderr).toBe('ims-sync status failed: boom — run again with --debug for details\n');
+  });
+
+  it('with --debug, the use cases’ logs go to stderr', async () => {
+    const world = cliWorld();
+    world.target('acme-campaign').down = true;
+    const { stderr } = await cli(['plan', '--debug', '--target', 'acme-campaign'], world);
+    expect(stderr).toMatch(/\[error\] reconciliation of a target failed; nothing applied there \{"runId":"cli-\d+","targetId":"acme-campaign"/);
+  });
+});
