@@ -48,7 +48,7 @@ export function createDynamoRateLimiter(table: TableRef, clock: Clock, options: 
   return {
     async acquire(family) {
       const perMs = options.perMinute[family] / 60_000;
-      const key = { pk: `RATE#${keyPart(options.clientId)}#${family}`, sk: '-' };
+      const key = bucketKey(options.clientId, family);
       for (let conflict = 0; conflict < maxConflicts; conflict += 1) {
         const now = clock.now();
         const bucket = await readBucket(key);
@@ -83,3 +83,25 @@ export function createDynamoRateLimiter(table: TableRef, clock: Clock, options: 
     },
   };
 }
+
+/** The buckets of one client id as they stand (for `ims-sync status`); families never used are absent. */
+export async function readRateBuckets(table: TableRef, clientId: string): Promise<{ family: UmapiFamily; tokens: number; updatedAt: number }[]> {
+  const families: UmapiFamily[] = ['users', 'groups'];
+  const buckets: { family: UmapiFamily; tokens: number; updatedAt: number }[] = [];
+  for (const family of families) {
+    let answer;
+    try {
+      answer = await table.dynamo.send(new GetCommand({ TableName: table.tableName, Key: bucketKey(clientId, family), ConsistentRead: true }));
+    } catch (error) {
+      throw dynamoFailure('GetItem (rate bucket)', error);
+    }
+    if (answer.Item) {
+      const item = parseItem(BucketItem, answer.Item, 'rate bucket');
+      buckets.push({ family, tokens: item.tokens, updatedAt: item.updatedAt });
+    }
+  }
+  return buckets;
+}
+
+const bucketKey = (clientId: string, family: UmapiFamily) => ({ pk: `RATE#${keyPart(clientId)}#${family}`, sk: '-' });
+

@@ -5,6 +5,7 @@
  */
 import { createDeadLetterAccess, type DeadLetterAccess } from '../aws/dead-letters.js';
 import { requireEnv } from '../aws/env.js';
+import { readRateBuckets } from '../aws/rate-limiter.js';
 import { buildAwsRuntime } from '../compose/runtime.js';
 import { loadSettings } from '../compose/settings.js';
 import type { Log, Metrics } from '../observability/log.js';
@@ -48,6 +49,7 @@ export const connectAws: RuntimeFactory = async (env, { log, metrics }) => {
   let deadLetters: CliDeadLetters | undefined;
   return {
     sync: runtime,
+    rateBuckets: () => readRateBuckets(runtime.table, settings.config.org.clientId),
     deadLetters() {
       deadLetters ??= createDeadLetterAccess(runtime.aws.sqs, {
         dlqUrl: requireEnv('DEAD_LETTER_QUEUE_URL', env),

@@ -144,7 +144,7 @@ async function readThrottle(world: CliRuntime): Promise<ThrottleView> {
   const { usersPerMinute, groupsPerMinute } = world.sync.config.org.rateLimit;
   const perMinute = { users: usersPerMinute, groups: groupsPerMinute };
   if (world.rateBuckets === undefined) {
-    return { perMinute, note: 'the current bucket state is not shown: the DynamoDB rate limiter (lib/aws/rate-limiter.ts) offers no read of its buckets' };
+    return { perMinute, note: 'the current bucket state is not available from this runtime' };
   }
   const buckets = await read(world.rateBuckets);
   return buckets.ok ? { perMinute, buckets: buckets.value } : { perMinute, note: `the buckets could not be read: ${buckets.error}` };

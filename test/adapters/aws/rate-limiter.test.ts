@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoRateLimiter, type DynamoRateLimiterOptions } from '../../../lib/aws/rate-limiter.js';
+import { createDynamoRateLimiter, readRateBuckets, type DynamoRateLimiterOptions } from '../../../lib/aws/rate-limiter.js';
 import { ThrottledError } from '../../../lib/errors.js';
 import { startEmulators, type Emulators } from '../../../local/emulators.js';
 import { fakeClock } from '../../support/clock.js';
@@ -42,6 +42,18 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
     expect(afterFirst).toBe(0);
     expect(clock.sleeps).toEqual([10_000, 10_000]);
     expect(clock.now() - start).toBe(20_000);
+  });
+
+  it('shows its buckets as they stand, for the operator’s status', async () => {
+    const clock = frozenClock();
+    const settings = options();
+    const limiter = createDynamoRateLimiter(clients.table, clock, settings);
+    expect(await readRateBuckets(clients.table, settings.clientId)).toEqual([]);
+
+    await limiter.acquire('users');
+    await limiter.acquire('users');
+
+    expect(await readRateBuckets(clients.table, settings.clientId)).toEqual([{ family: 'users', tokens: -1, updatedAt: clock.now() }]);
   });
 
   it('raises ThrottledError with the wait when the wait is too long to hold in-process, without spending a token', async () => {
