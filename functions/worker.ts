@@ -1,6 +1,7 @@
 /** Composition root of the worker function: built once per cold start. */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import middy from '@middy/core';
+import { optionalIntEnv } from '../lib/aws/env.js';
 import { buildAwsRuntime } from '../lib/compose/runtime.js';
 import { loadSettings } from '../lib/compose/settings.js';
 import { publishMetrics } from '../lib/observability/middleware.js';
@@ -13,5 +14,10 @@ const runtime = buildAwsRuntime(await loadSettings(process.env), process.env, { 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(publishMetrics(metrics))
   .handler(
-  createWorkerHandler({ runtime, delay: (receiptHandle, seconds) => runtime.queue.changeVisibility(receiptHandle, seconds) }),
+  createWorkerHandler({
+    runtime,
+    delay: (receiptHandle, seconds) => runtime.queue.changeVisibility(receiptHandle, seconds),
+    // A target outage is retried after 30 s, 1, 2, 4... minutes rather than the whole visibility timeout.
+    retryDelaySeconds: optionalIntEnv('WORKER_RETRY_DELAY_SECONDS', 30, { min: 1, max: 900 }),
+  }),
 );

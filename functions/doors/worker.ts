@@ -1,10 +1,11 @@
 /**
  * The worker's door: an SQS batch → one work message at a time → per-record failures.
  *
- * FIFO order: once a record fails, the records after it are reported failed too without being
- * tried, so no later change of the same user overtakes an earlier one (the AWS guidance for FIFO
- * sources with ReportBatchItemFailures). A throttled or unavailable target *delays* its record
- * (visibility set to the wait asked for) instead of failing fast toward the dead-letter queue.
+ * FIFO order: once a record fails, the later records of the same message group (the same user)
+ * are reported failed too without being tried, so no later change of a user overtakes an earlier
+ * one; other users' records go on. A throttled target or UMAPI *delays* its record (visibility set
+ * to the wait asked for); other retryable failures back off exponentially by receive count. Neither
+ * fails fast toward the dead-letter queue.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { WorkMessage } from '../../lib/domain/messages.js';
@@ -17,22 +18,26 @@ export interface WorkerDeps {
   readonly runtime: SyncRuntime;
   /** Hide a record for this many seconds before it is received again. */
   readonly delay: (receiptHandle: string, seconds: number) => Promise<void>;
-  /** Back-off for retryable failures that named no wait (seconds). */
+  /** First back-off for retryable failures that named no wait (seconds); doubles per receive, at most 15 minutes. */
   readonly retryDelaySeconds?: number;
 }
+
+const MAX_RETRY_DELAY_SECONDS = 900;
+
+/** The FIFO message group of a record; records without one (standard queues) are each their own. */
+const groupOf = (record: SQSRecord): string => record.attributes.MessageGroupId ?? `message:${record.messageId}`;
 
 export function createWorkerHandler(deps: WorkerDeps) {
   const { runtime } = deps;
   const { log, metrics } = runtime;
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const failed: string[] = [];
+    const failedGroups = new Set<string>();
     for (const record of event.Records) {
-      if (failed.length > 0) {
+      if (failedGroups.has(groupOf(record)) || !(await processRecord(record))) {
         failed.push(record.messageId);
-        continue;
+        failedGroups.add(groupOf(record));
       }
-      const ok = await processRecord(record);
-      if (!ok) failed.push(record.messageId);
     }
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
@@ -84,7 +89,9 @@ export function createWorkerHandler(deps: WorkerDeps) {
     } else if (retryable) {
       log.warn('work failed, will be retried', { reason, receiveCount: record.attributes.ApproximateReceiveCount });
       if (deps.retryDelaySeconds !== undefined) {
-        await deps.delay(record.receiptHandle, deps.retryDelaySeconds).catch((e: unknown) => log.warn('could not delay the record', { error: String(e) }));
+        const receives = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
+        const seconds = Math.min(MAX_RETRY_DELAY_SECONDS, deps.retryDelaySeconds * 2 ** (receives - 1));
+        await deps.delay(record.receiptHandle, seconds).catch((e: unknown) => log.warn('could not delay the record', { error: String(e) }));
       }
     } else {
       log.error('work cannot be applied: it will reach the dead-letter queue after its last receive', { reason });

@@ -20,3 +20,17 @@ export function requireEnv(name: RequiredEnvName, env: NodeJS.ProcessEnv = proce
   }
   return value;
 }
+
+/**
+ * An optional whole-number setting from the environment: its default when unset, a ConfigError
+ * naming the variable and the range when set to anything else.
+ */
+export function optionalIntEnv(name: string, fallback: number, range: { min: number; max: number }, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new ConfigError([`environment variable ${name}: must be a whole number from ${range.min} to ${range.max}, got "${raw}"`]);
+  }
+  return value;
+}

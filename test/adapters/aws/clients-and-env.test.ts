@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../lib/aws/clients.js';
-import { requireEnv } from '../../../lib/aws/env.js';
+import { optionalIntEnv, requireEnv } from '../../../lib/aws/env.js';
 import { ConfigError } from '../../../lib/errors.js';
 import { startEmulators, type Emulators } from '../../../local/emulators.js';
 
@@ -46,5 +46,21 @@ describe('requireEnv', () => {
   it('fails fast naming the variable and what it is for', () => {
     expect(() => requireEnv('QUEUE_URL', { QUEUE_URL: '  ' })).toThrow(ConfigError);
     expect(() => requireEnv('QUEUE_URL', {})).toThrow(/QUEUE_URL is not set: it is the URL of the FIFO work queue/);
+  });
+});
+
+describe('optionalIntEnv', () => {
+  const range = { min: 1, max: 900 };
+  it('gives the default when the variable is unset or blank', () => {
+    expect(optionalIntEnv('WORKER_RETRY_DELAY_SECONDS', 30, range, {})).toBe(30);
+    expect(optionalIntEnv('WORKER_RETRY_DELAY_SECONDS', 30, range, { WORKER_RETRY_DELAY_SECONDS: ' ' })).toBe(30);
+  });
+  it('reads a whole number in range', () => {
+    expect(optionalIntEnv('WORKER_RETRY_DELAY_SECONDS', 30, range, { WORKER_RETRY_DELAY_SECONDS: '5' })).toBe(5);
+  });
+  it.each(['0', '901', '2.5', 'soon'])('refuses %s, naming the variable and the range', (raw) => {
+    expect(() => optionalIntEnv('WORKER_RETRY_DELAY_SECONDS', 30, range, { WORKER_RETRY_DELAY_SECONDS: raw })).toThrow(
+      /WORKER_RETRY_DELAY_SECONDS: must be a whole number from 1 to 900/,
+    );
   });
 });

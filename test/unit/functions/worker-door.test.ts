@@ -4,11 +4,11 @@ import type { DeltaMessage } from '../../../lib/domain/messages.js';
 import { createWorkerHandler } from '../../../functions/doors/worker.js';
 import { demoRuntime } from '../../support/runtime.js';
 
-const record = (messageId: string, body: unknown): SQSRecord => ({
+const record = (messageId: string, body: unknown, group = `user:${messageId}`): SQSRecord => ({
   messageId,
   receiptHandle: `rh-${messageId}`,
   body: typeof body === 'string' ? body : JSON.stringify(body),
-  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: group },
   messageAttributes: {},
   md5OfBody: '',
   eventSource: 'aws:sqs',
@@ -41,12 +41,27 @@ describe('worker door', () => {
     expect(world.target('acme-prod-author').members('AEM-Authors')).toEqual(['admin', 'jane@acme.com']);
   });
 
-  it('reports a record that is not a work message, and every record after it untried (FIFO order)', async () => {
+  it('reports a record that is not a work message, and the later records of its group untried (FIFO order)', async () => {
     const { world, handler } = worker();
-    const event: SQSEvent = { Records: [record('m1', '{"kind":"nonsense"}'), record('m2', removed('e2', 'sam@acme.com'))] };
+    const event: SQSEvent = {
+      Records: [record('m1', '{"kind":"nonsense"}', 'user:sam@acme.com'), record('m2', removed('e2', 'sam@acme.com'), 'user:sam@acme.com'), record('m3', removed('e3', 'li@acme.com'), 'user:li@acme.com')],
+    };
     expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
     expect(world.target('acme-prod-author').members('AEM-Authors')).toContain('sam@acme.com');
+    expect(world.target('acme-prod-author').members('AEM-Authors')).not.toContain('li@acme.com');
     expect(world.log.lines.some((l) => l.level === 'error' && /not a work message/.test(l.message))).toBe(true);
+  });
+
+  it('backs off a retryable failure exponentially by receive count, at most 15 minutes', async () => {
+    const world = demoRuntime();
+    world.target('acme-campaign').down = true;
+    const delays: number[] = [];
+    const handler = createWorkerHandler({ runtime: world.runtime, delay: async (_handle, seconds) => void delays.push(seconds), retryDelaySeconds: 30 });
+    for (const receives of ['1', '3', '9']) {
+      const r = record(`m${receives}`, removed(`e${receives}`, 'sam@acme.com'));
+      await handler({ Records: [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: receives } }] });
+    }
+    expect(delays).toEqual([30, 120, 900]);
   });
 
   it('delays a throttled record by the wait UMAPI asked for instead of failing it fast', async () => {

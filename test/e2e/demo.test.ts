@@ -1,0 +1,26 @@
+/**
+ * The scripted demo, in-process, as CI runs it: every step must pass and every target must match
+ * IMS at the end. The demo starts and stops its own stack.
+ */
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../local/demo.js';
+
+describe('npm run demo', () => {
+  it('tells the whole story and ends with every target matching IMS', async () => {
+    const lines: string[] = [];
+
+    const result = await runDemo({ print: (line) => lines.push(line) });
+
+    const failed = result.steps.filter((s) => !s.ok).map((s) => `${s.title}: ${s.detail}`);
+    expect(failed, lines.join('\n')).toEqual([]);
+    expect(result.steps.map((s) => s.title.split('.')[0])).toEqual(['0', '1', '2', '3', '4', '5', '6']);
+    expect(result.comparison.map((c) => [c.targetId, c.adds, c.removes, c.error])).toEqual([
+      ['acme-prod-author', 0, 0, undefined],
+      ['acme-stage-author', 0, 0, undefined],
+      ['acme-campaign', 0, 0, undefined],
+    ]);
+    expect(result.ok).toBe(true);
+    expect(lines.some((l) => l.startsWith('VERDICT: PASS'))).toBe(true);
+    expect(result.ms).toBeLessThan(60_000);
+  });
+});
