@@ -3,7 +3,9 @@
  * reads and 5 group reads a minute per client). Good for one process (CLI, local stack, tests);
  * concurrent Lambdas share the DynamoDB-backed limiter behind the same RateLimiter port.
  *
- * The bucket holds at most one minute's worth of requests and refills continuously. A caller that
+ * The bucket holds `burst` requests (1 by default, as the DynamoDB limiter: then no 60-second window
+ * ever sees more than the per-minute limit; a bucket of a whole minute let up to twice the limit into
+ * one window, and UMAPI answered 429 in the 100k-user bench) and refills continuously. A caller that
  * finds it empty reserves the next token (the level goes below zero) and sleeps until it is due,
  * so concurrent callers queue up in order; when that wait is longer than `maxInlineWaitMs` nothing
  * is reserved and ThrottledError says how long to wait, so the caller can delay its work instead.
@@ -16,6 +18,8 @@ export interface MemoryLimiterDeps {
   readonly clock: Clock;
   readonly perMinute: Readonly<Record<UmapiFamily, number>>;
   readonly maxInlineWaitMs: number;
+  /** Requests that may go at once after a quiet spell (default 1). */
+  readonly burst?: number;
 }
 
 interface Bucket {
@@ -29,7 +33,8 @@ export function createMemoryLimiter(deps: MemoryLimiterDeps): RateLimiter {
   const start = deps.clock.now();
   const bucket = (perMinute: number): Bucket => {
     if (!(perMinute > 0)) throw new RangeError(`perMinute must be positive, got ${perMinute}`);
-    return { capacity: perMinute, perMs: perMinute / 60_000, level: perMinute, updatedAt: start };
+    const capacity = deps.burst ?? 1;
+    return { capacity, perMs: perMinute / 60_000, level: capacity, updatedAt: start };
   };
   const buckets: Record<UmapiFamily, Bucket> = {
     users: bucket(deps.perMinute.users),

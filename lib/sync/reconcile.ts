@@ -134,14 +134,16 @@ async function reconcileTarget(
 
 /** The deferred items of a target are exactly those of its latest plan. */
 async function replaceDeferred(rt: SyncRuntime, targetId: string, plan: TargetPlan): Promise<void> {
-  const current = new Set(plan.deferred.map((d) => `${d.kind}|${d.key}|${d.group ?? ''}`));
+  const keyOf = (d: { kind: string; key: string; group?: string }) => `${d.kind}|${d.key}|${d.group ?? ''}`;
+  const current = new Set(plan.deferred.map(keyOf));
   const previous = await rt.stores.deferred.list(targetId);
-  const resolved = previous.filter((d) => !current.has(`${d.kind}|${d.key}|${d.group ?? ''}`));
+  const known = new Set(previous.map(keyOf));
+  const resolved = previous.filter((d) => !current.has(keyOf(d)));
   if (resolved.length > 0) await rt.stores.deferred.clear(targetId, resolved);
-  if (plan.deferred.length > 0) {
-    await rt.stores.deferred.put(plan.deferred.map((d) => ({ ...d, targetId, since: rt.clock.now() })));
-    rt.metrics.count('Deferred', plan.deferred.length, { target: targetId });
-  }
+  // Only what is newly deferred is written: a large org defers the same thousands every run.
+  const fresh = plan.deferred.filter((d) => !known.has(keyOf(d)));
+  if (fresh.length > 0) await rt.stores.deferred.put(fresh.map((d) => ({ ...d, targetId, since: rt.clock.now() })));
+  if (plan.deferred.length > 0) rt.metrics.count('Deferred', plan.deferred.length, { target: targetId });
 }
 
 async function recordRun(

@@ -56,25 +56,26 @@ export function memoryVersions(): VersionStore & { versions: Map<string, Members
   };
 }
 
-export function memoryDeferred(): DeferredStore & { items: DeferredRecord[] } {
-  let items: DeferredRecord[] = [];
-  const same = (a: { kind: string; key: string; group?: string }, b: { kind: string; key: string; group?: string }) =>
-    a.kind === b.kind && a.key === b.key && (a.group ?? '') === (b.group ?? '');
+/** Keyed like the DynamoDB store (target, kind, key, group); `since` stays the first deferral's. */
+export function memoryDeferred(): DeferredStore & { readonly items: DeferredRecord[] } {
+  const items = new Map<string, DeferredRecord>();
+  const keyOf = (targetId: string, item: { kind: string; key: string; group?: string }) => `${targetId}\u0000${item.kind}\u0000${item.key}\u0000${item.group ?? ''}`;
   return {
     get items() {
-      return items;
+      return [...items.values()];
     },
     async put(records) {
-      for (const r of records) {
-        items = items.filter((i) => !(i.targetId === r.targetId && same(i, r)));
-        items.push(r);
+      for (const record of records) {
+        const key = keyOf(record.targetId, record);
+        const previous = items.get(key);
+        items.set(key, previous === undefined ? record : { ...record, since: previous.since });
       }
     },
     async clear(targetId, cleared) {
-      items = items.filter((i) => !(i.targetId === targetId && cleared.some((c) => same(i, c))));
+      for (const item of cleared) items.delete(keyOf(targetId, item));
     },
     async list(targetId) {
-      return items.filter((i) => targetId === undefined || i.targetId === targetId);
+      return [...items.values()].filter((item) => targetId === undefined || item.targetId === targetId);
     },
   };
 }

@@ -13,7 +13,7 @@ import type { GroupState, IdentityKind, TargetActual } from '../../domain/state.
 import { AuthError } from '../../errors.js';
 import type { ReadScope } from '../port.js';
 import type { AemContext } from './context.js';
-import { mapLimit } from './limits.js';
+import { mapLimit } from '../../concurrency.js';
 import { queryAllGroups, queryImsUsers } from './queries.js';
 import { readGroup, type RawGroupRead } from './read-group.js';
 import type { MemberItem } from './schemas.js';

@@ -10,7 +10,7 @@ import { NotFoundError, SyncError } from '../../errors.js';
 import type { AppliedChange, ApplyResult, FailedChange } from '../port.js';
 import { homeUrlPath } from './client.js';
 import type { AemContext } from './context.js';
-import { mapLimit } from './limits.js';
+import { mapLimit } from '../../concurrency.js';
 import type { AuthorizableKind } from './lookup.js';
 
 /** Recorded by AEM as the reason of a disabled user (Jackrabbit `User.disable(reason)`). */

@@ -4,15 +4,28 @@ import { createMemoryLimiter } from '../../../lib/ims/memory-limiter.js';
 import { fakeClock } from '../../support/clock.js';
 
 describe('in-memory UMAPI rate limiter', () => {
-  it('lets a full minute of requests through at once, then spaces the next by 60 s / limit', async () => {
+  it('lets the first request go at once, then spaces the next by 60 s / limit', async () => {
     const clock = fakeClock();
     const limiter = createMemoryLimiter({ clock, perMinute: { users: 25, groups: 5 }, maxInlineWaitMs: 10_000 });
 
-    for (let i = 0; i < 25; i += 1) await limiter.acquire('users');
+    await limiter.acquire('users');
     expect(clock.sleeps).toEqual([]);
     await limiter.acquire('users');
+    await limiter.acquire('users');
 
-    expect(clock.sleeps).toEqual([2_400]);
+    expect(clock.sleeps).toEqual([2_400, 2_400]);
+  });
+
+  it('never lets more than the per-minute limit into any 60-second window (default burst 1)', async () => {
+    const clock = fakeClock();
+    const limiter = createMemoryLimiter({ clock, perMinute: { users: 25, groups: 5 }, maxInlineWaitMs: 10_000 });
+    const sentAt: number[] = [];
+    for (let i = 0; i < 60; i += 1) {
+      await limiter.acquire('users');
+      sentAt.push(clock.now());
+    }
+    const mostInAWindow = Math.max(...sentAt.map((t) => sentAt.filter((u) => u >= t && u < t + 60_000).length));
+    expect(mostInAWindow).toBeLessThanOrEqual(25);
   });
 
   it('keeps families apart', async () => {
@@ -37,7 +50,7 @@ describe('in-memory UMAPI rate limiter', () => {
   it('raises ThrottledError with the wait, and reserves nothing, when the wait is too long to hold', async () => {
     const clock = fakeClock();
     const limiter = createMemoryLimiter({ clock, perMinute: { users: 6, groups: 5 }, maxInlineWaitMs: 5_000 });
-    for (let i = 0; i < 6; i += 1) await limiter.acquire('users');
+    await limiter.acquire('users');
 
     const error = await limiter.acquire('users').catch((e: unknown) => e);
     clock.advance(10_000);
@@ -49,9 +62,9 @@ describe('in-memory UMAPI rate limiter', () => {
     expect(clock.sleeps).toEqual([]);
   });
 
-  it('refills continuously, never above one minute of requests', async () => {
+  it('refills continuously, never above its burst', async () => {
     const clock = fakeClock();
-    const limiter = createMemoryLimiter({ clock, perMinute: { users: 10, groups: 5 }, maxInlineWaitMs: 0 });
+    const limiter = createMemoryLimiter({ clock, perMinute: { users: 10, groups: 5 }, maxInlineWaitMs: 0, burst: 10 });
     clock.advance(3_600_000);
 
     for (let i = 0; i < 10; i += 1) await limiter.acquire('users');

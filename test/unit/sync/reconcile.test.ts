@@ -113,3 +113,20 @@ describe('reconcile (apply mode)', () => {
     await expect(decideRun('nope', 'approve', world.runtime)).rejects.toThrow(/run nope does not exist/);
   });
 });
+
+describe('reconcile: deferred items', () => {
+  it('keeps exactly the latest plan’s deferrals, writing only the new ones and keeping when each began', async () => {
+    const world = demoRuntime();
+    await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
+    const first = await world.stores.deferred.list('acme-stage-author');
+    expect(first.map((d) => `${d.kind}:${d.key}`).sort()).toEqual(['group:AEM-Reviewers', 'user:nina@acme.com']);
+
+    world.clock.advance(60_000);
+    world.target('acme-stage-author').state.identities.set('nina@acme.com', 'ims');
+    await reconcile({ runId: 'r2', mode: 'apply' }, world.runtime);
+
+    const second = await world.stores.deferred.list('acme-stage-author');
+    expect(second.map((d) => `${d.kind}:${d.key}`)).toEqual(['group:AEM-Reviewers']);
+    expect(second[0]?.since).toBe(first.find((d) => d.kind === 'group')?.since);
+  });
+});
