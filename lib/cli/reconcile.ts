@@ -5,7 +5,7 @@ import type { Command, CommandContext } from './context.js';
 import { EXIT, worst, type ExitCode } from './exit-codes.js';
 import { json, table } from './format.js';
 import { PLAN_OPTIONS, runReconcile, showPlan } from './plan.js';
-import { sliceCounts } from './render-plan.js';
+import { sliceSize } from '../domain/guard.js';
 
 export const reconcileCommand: Command = {
   name: 'reconcile',
@@ -40,7 +40,7 @@ Exit: 0 nothing to do, 2 work queued, 3 removals held by the guard, 1 failed (wi
 function renderApplied(report: ReconcileReport): string {
   if (report.status === 'incomplete') return `Reconciliation ${report.runId}: nothing planned, nothing queued.\n`;
   const rows = report.targets.map((t) => {
-    const c = t.plan ? sliceCounts(t.plan) : undefined;
+    const c = t.plan ? sliceSize(t.plan) : undefined;
     return [t.targetId, t.status, c?.adds, c ? c.removes + c.disable : undefined, c?.wiring, t.plan?.deferred.length, t.queuedMessages];
   });
   const lines = [

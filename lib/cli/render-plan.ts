@@ -3,6 +3,7 @@
  * enable, deferrals, identities left alone, groups that could not be read, and the guard's verdict.
  * Shared by `plan`, `reconcile` and `sync-user`.
  */
+import { sliceSize } from '../domain/guard.js';
 import type { GuardVerdict, PlanSlice, TargetPlan } from '../domain/plan-types.js';
 import type { TargetReconcile } from '../sync/reconcile.js';
 import { plural, table, type Row } from './format.js';
@@ -20,18 +21,8 @@ export function changeRows(slice: PlanSlice): Row[] {
   return rows;
 }
 
-export function sliceCounts(slice: PlanSlice): { adds: number; removes: number; wiring: number; disable: number; enable: number } {
-  return {
-    adds: slice.changes.reduce((sum, c) => sum + c.add.length, 0),
-    removes: slice.changes.reduce((sum, c) => sum + c.remove.length, 0),
-    wiring: slice.wiring.reduce((sum, w) => sum + w.memberOf.length, 0),
-    disable: slice.disable.length,
-    enable: slice.enable.length,
-  };
-}
-
 export function describeCounts(slice: PlanSlice): string {
-  const c = sliceCounts(slice);
+  const c = sliceSize(slice);
   const parts = [plural(c.adds, 'add'), plural(c.removes, 'remove'), plural(c.wiring, 'wiring', 'wirings')];
   if (c.disable > 0) parts.push(`${c.disable} to disable`);
   if (c.enable > 0) parts.push(`${c.enable} to enable`);
