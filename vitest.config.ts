@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// The AWS SDK warns in every worker under Node 20 that its 2027 releases will need Node 22; the
+// project supports Node >= 20.19 (package.json engines) and runs nodejs22.x in Lambda.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // One project per test layer, so each can run alone: `npx vitest run --project unit`.
 export default defineConfig({
   test: {
