@@ -1,28 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../lib/clock.js';
 import { AemTarget } from '../../../lib/config/schema.js';
 import { AuthError, ProtocolError, TargetUnavailableError } from '../../../lib/errors.js';
 import { fetchTransport } from '../../../lib/http.js';
 import { buildAemTarget, type AemCredentials } from '../../../lib/targets/aem/index.js';
-import type { FixtureAemInstance } from '../../../local/fixtures/types.js';
-import { demoOrg } from '../../../local/fixtures/demo-org.js';
-import { startWorld, totalCalls, type World } from './harness.js';
+import { demoInstance, offlineAemConfig, totalCalls, useWorld } from './harness.js';
 
-const prod = (): FixtureAemInstance => {
-  const instance = demoOrg().aem[0];
-  if (!instance) throw new Error('demo org has no AEM instance');
-  return instance;
-};
-
-let world: World | undefined;
-afterEach(async () => {
-  await world?.stop();
-  world = undefined;
-});
+const worlds = useWorld();
 
 describe('AEM client: auth', () => {
   it('raises AuthError on 401 after asking for the credentials once more', async () => {
-    world = await startWorld(prod(), { credentials: { type: 'basic', username: 'ims-sync-service', password: 'wrong' } });
+    const world = await worlds.start(demoInstance('acme-prod-author'), { credentials: { type: 'basic', username: 'ims-sync-service', password: 'wrong' } });
     const adapter = world.adapter;
 
     const read = adapter.readState({ groups: ['AEM-Authors'] });
@@ -33,7 +21,7 @@ describe('AEM client: auth', () => {
   });
 
   it('uses fresh credentials after a 401 (an expired Bearer token)', async () => {
-    world = await startWorld(prod(), { sim: { credentials: { bearer: 'fresh-token' } } });
+    const world = await worlds.start(demoInstance('acme-prod-author'), { sim: { credentials: { bearer: 'fresh-token' } } });
     const tokens = ['expired-token', 'fresh-token'];
     const adapter = buildAemTarget({
       http: fetchTransport,
@@ -55,7 +43,10 @@ describe('AEM client: auth', () => {
   });
 
   it('reads and writes with Bearer auth', async () => {
-    world = await startWorld(prod(), { sim: { credentials: { bearer: 'ims-access-token' } }, credentials: { type: 'bearer', token: 'ims-access-token' } });
+    const world = await worlds.start(demoInstance('acme-prod-author'), {
+      sim: { credentials: { bearer: 'ims-access-token' } },
+      credentials: { type: 'bearer', token: 'ims-access-token' },
+    });
 
     const actual = await world.adapter.readState({ groups: ['AEM-Authors'] });
     const result = await world.adapter.apply({ changes: [{ group: 'AEM-Authors', add: ['nina@acme.com'], remove: [] }], wiring: [], disable: [], enable: [] });
@@ -68,13 +59,17 @@ describe('AEM client: auth', () => {
 
 describe('AEM client: answers and limits', () => {
   it('times out a hanging instance as TargetUnavailableError', async () => {
-    world = await startWorld(prod(), { sim: { faults: { hang: true } }, limits: { timeoutMs: 150 }, options: { retry: { attempts: 1 } } });
+    const world = await worlds.start(demoInstance('acme-prod-author'), {
+      sim: { faults: { hang: true } },
+      limits: { timeoutMs: 150 },
+      options: { retry: { attempts: 1 } },
+    });
 
     await expect(world.adapter.listGroups()).rejects.toThrow(TargetUnavailableError);
   });
 
   it('raises ProtocolError naming the call for an answer that is not JSON', async () => {
-    world = await startWorld(prod(), {
+    const world = await worlds.start(demoInstance('acme-prod-author'), {
       transport: () => async () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>login</html>' }),
     });
 
@@ -85,7 +80,7 @@ describe('AEM client: answers and limits', () => {
   });
 
   it('raises ProtocolError naming the field of a JSON answer of the wrong shape', async () => {
-    world = await startWorld(prod(), {
+    const world = await worlds.start(demoInstance('acme-prod-author'), {
       transport: () => async () => ({ status: 200, headers: {}, body: '{"success":true,"hits":[{"jcr:path":"/home/groups/a/b"}]}' }),
     });
 
@@ -105,14 +100,7 @@ describe('AEM client: answers and limits', () => {
     const adapter = buildAemTarget({
       http: async () => ({ status: 200, headers: {}, body: '{"success":true,"total":0,"more":false,"hits":[]}' }),
       clock,
-      config: AemTarget.parse({
-        id: 'paced-author',
-        kind: 'aem',
-        baseUrl: 'http://aem.invalid',
-        auth: { type: 'bearer', token: 'env:TOKEN' },
-        managedGroups: [{ name: 'AEM-Authors' }],
-        limits: { requestsPerSecond: 4 },
-      }),
+      config: offlineAemConfig('paced-author', { requestsPerSecond: 4 }),
       credentials: async () => ({ type: 'bearer', token: 't' }),
     });
 

@@ -1,9 +1,12 @@
 /** Shared set-up for the AEM adapter tests: a simulator on 127.0.0.1:0 and an adapter pointed at it. */
+import { afterEach } from 'vitest';
 import type { Clock } from '../../../lib/clock.js';
 import { AemTarget } from '../../../lib/config/schema.js';
+import type { GroupState, KnownGroupState } from '../../../lib/domain/state.js';
 import { fetchTransport, type HttpTransport } from '../../../lib/http.js';
 import { buildAemTarget, type AemCredentials, type AemTargetDeps } from '../../../lib/targets/aem/index.js';
 import type { TargetAdapter } from '../../../lib/targets/port.js';
+import { demoOrg } from '../../../local/fixtures/demo-org.js';
 import type { FixtureAemInstance } from '../../../local/fixtures/types.js';
 import { startAemSimulator, type AemSimulatorOptions, type RunningAemSimulator } from '../../../local/simulators/aem/index.js';
 
@@ -20,6 +23,18 @@ export function aemConfig(baseUrl: string, limits: Partial<AemTarget['limits']> 
     auth: { type: 'basic', username: SERVICE.username, password: 'env:AEM_PASSWORD' },
     managedGroups: [{ pattern: '.*' }],
     limits: { requestsPerSecond: 1000, concurrency: 4, timeoutMs: 2000, ...limits },
+  });
+}
+
+/** A Bearer target at an address that never answers, managing AEM-Authors: for adapters on a fake transport. */
+export function offlineAemConfig(id: string, limits?: Partial<AemTarget['limits']>): AemTarget {
+  return AemTarget.parse({
+    id,
+    kind: 'aem',
+    baseUrl: 'http://aem.invalid',
+    auth: { type: 'bearer', token: 'env:TOKEN' },
+    managedGroups: [{ name: 'AEM-Authors' }],
+    ...(limits ? { limits } : {}),
   });
 }
 
@@ -54,6 +69,38 @@ export async function startWorld(instance: FixtureAemInstance, options: WorldOpt
     options: { retry: { attempts: 2 }, ...options.options },
   });
   return { sim, adapter, calls: () => calls, stop: () => sim.stop() };
+}
+
+/**
+ * Registers an afterEach that awaits the stop of every world the returned `start` started in the
+ * test, so each test only starts its own.
+ */
+export function useWorld(): { start(instance: FixtureAemInstance, options?: WorldOptions): Promise<World> } {
+  const running: World[] = [];
+  afterEach(async () => {
+    const worlds = running.splice(0);
+    await Promise.all(worlds.map((world) => world.stop()));
+  });
+  return {
+    async start(instance, options) {
+      const world = await startWorld(instance, options);
+      running.push(world);
+      return world;
+    },
+  };
+}
+
+/** A fresh copy of one of the demo org's AEM instances (tests may change it before starting). */
+export function demoInstance(targetId: string): FixtureAemInstance {
+  const instance = demoOrg().aem.find((candidate) => candidate.targetId === targetId);
+  if (!instance) throw new Error(`demo org has no AEM instance ${targetId}`);
+  return instance;
+}
+
+/** The group's state, which the test expects to be known. */
+export function known(state: GroupState | undefined): KnownGroupState {
+  if (state?.status !== 'known') throw new Error(`expected a known group, got ${JSON.stringify(state)}`);
+  return state;
 }
 
 /** A total over the simulator's per-endpoint counts. */

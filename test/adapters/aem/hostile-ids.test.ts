@@ -1,25 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { GroupState } from '../../../lib/domain/state.js';
-import { startWorld, type World } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { known, useWorld } from './harness.js';
 
 // Ids that break naive URL, form, JSON or HTML building: each must travel as data.
 const HOSTILE_USERS = ['../x', 'a&b=c', 'o"brien\'s', '<script>@acme.com', 'zoë@acme.com', 'two words', 'a+b@acme.com', '%2e%2e'];
 const HOSTILE_GROUPS = ['../../etc', 'G&addMembers=admin', 'G "quoted"', '<b>Group</b>', 'Grüppe 東京', 'A+B'];
 
-const known = (state: GroupState | undefined) => {
-  if (state?.status !== 'known') throw new Error(`expected a known group, got ${JSON.stringify(state)}`);
-  return state;
-};
-
-let world: World | undefined;
-afterEach(async () => {
-  await world?.stop();
-  world = undefined;
-});
+const worlds = useWorld();
 
 describe('AEM adapter: hostile ids', () => {
   it('reads and writes ids with path, query, form, quote, markup, unicode, space and plus characters as data', async () => {
-    world = await startWorld({
+    const world = await worlds.start({
       targetId: 'hostile',
       users: [{ id: 'admin', ims: false }, ...HOSTILE_USERS.map((id) => ({ id, ims: true }))],
       groups: [

@@ -1,30 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { GroupState } from '../../../lib/domain/state.js';
+import { describe, expect, it } from 'vitest';
 import { IncompleteReadError, TargetUnavailableError } from '../../../lib/errors.js';
-import type { FixtureAemInstance } from '../../../local/fixtures/types.js';
-import { demoOrg } from '../../../local/fixtures/demo-org.js';
-import { bigInstance, startWorld, totalCalls, type World } from './harness.js';
+import { bigInstance, demoInstance, known, startWorld, totalCalls, useWorld } from './harness.js';
 
-const prod = (): FixtureAemInstance => {
-  const instance = demoOrg().aem[0];
-  if (!instance) throw new Error('demo org has no AEM instance');
-  return instance;
-};
-
-const known = (state: GroupState | undefined) => {
-  if (state?.status !== 'known') throw new Error(`expected a known group, got ${JSON.stringify(state)}`);
-  return state;
-};
-
-let world: World | undefined;
-afterEach(async () => {
-  await world?.stop();
-  world = undefined;
-});
+const worlds = useWorld();
 
 describe('AEM adapter: listGroups', () => {
   it('lists every IMS group, and only IMS groups, in one call', async () => {
-    world = await startWorld(prod());
+    const world = await worlds.start(demoInstance('acme-prod-author'));
 
     const groups = await world.adapter.listGroups();
 
@@ -36,11 +18,11 @@ describe('AEM adapter: listGroups', () => {
 
 describe('AEM adapter: readState for reconciliation', () => {
   it('reads groups and IMS users, flags local members and leaves nested groups out', async () => {
-    const instance = prod();
+    const instance = demoInstance('acme-prod-author');
     // A local group nested in a managed group is not an identity.
     instance.groups.push({ id: 'local-reviewers', ims: false, members: [] });
     instance.groups.find((g) => g.id === 'AEM-Authors')?.members.push('local-reviewers');
-    world = await startWorld(instance);
+    const world = await worlds.start(instance);
 
     const actual = await world.adapter.readState({ groups: ['AEM-Authors', 'aem-dam-users'] });
 
@@ -80,7 +62,7 @@ describe('AEM adapter: readState for reconciliation', () => {
   });
 
   it('raises ml until the member list is whole', async () => {
-    world = await startWorld(bigInstance(1, 35), { options: { memberList: { initial: 10, max: 1000 } } });
+    const world = await worlds.start(bigInstance(1, 35), { options: { memberList: { initial: 10, max: 1000 } } });
 
     const actual = await world.adapter.readState({ groups: ['AEM-Group-0'] });
 
@@ -89,7 +71,7 @@ describe('AEM adapter: readState for reconciliation', () => {
   });
 
   it('reports a group unknown when even the largest ml is cut', async () => {
-    world = await startWorld(bigInstance(1, 35), { options: { memberList: { initial: 5, max: 20 } } });
+    const world = await worlds.start(bigInstance(1, 35), { options: { memberList: { initial: 5, max: 20 } } });
 
     const actual = await world.adapter.readState({ groups: ['AEM-Group-0'] });
 
@@ -99,7 +81,7 @@ describe('AEM adapter: readState for reconciliation', () => {
   });
 
   it('reports a group that does not exist as missing', async () => {
-    world = await startWorld(prod());
+    const world = await worlds.start(demoInstance('acme-prod-author'));
 
     const actual = await world.adapter.readState({ groups: ['AEM-Authors', 'AEM-Reviewers'] });
 
@@ -108,12 +90,12 @@ describe('AEM adapter: readState for reconciliation', () => {
   });
 
   it('does not take a longer id found by the search for the group', async () => {
-    const instance = prod();
+    const instance = demoInstance('acme-prod-author');
     instance.groups.push({ id: 'AEM-Authors-Archive', ims: true, members: ['jane@acme.com'] });
     instance.groups = instance.groups
       .filter((g) => g.id !== 'AEM-Authors')
       .map((g) => ({ ...g, members: g.members.filter((m) => m !== 'AEM-Authors') }));
-    world = await startWorld(instance);
+    const world = await worlds.start(instance);
 
     const actual = await world.adapter.readState({ groups: ['AEM-Authors'] });
 
@@ -121,9 +103,9 @@ describe('AEM adapter: readState for reconciliation', () => {
   });
 
   it('makes only the group whose read fails unknown', async () => {
-    const instance = prod();
+    const instance = demoInstance('acme-prod-author');
     let brokenHome = '';
-    world = await startWorld(instance, {
+    const world = await worlds.start(instance, {
       transport: (inner) => async (request) =>
         brokenHome !== '' && request.url.includes(brokenHome)
           ? { status: 500, headers: { 'content-type': 'text/plain' }, body: 'boom' }
@@ -140,7 +122,7 @@ describe('AEM adapter: readState for reconciliation', () => {
   });
 
   it('throws when the identity read fails, rather than reading no users', async () => {
-    world = await startWorld(prod(), {
+    const world = await worlds.start(demoInstance('acme-prod-author'), {
       transport: (inner) => async (request) =>
         request.url.includes('path=%2Fhome%2Fusers')
           ? { status: 200, headers: { 'content-type': 'application/json' }, body: '{"success":true,"total":9,"more":true,"hits":[]}' }
@@ -151,7 +133,7 @@ describe('AEM adapter: readState for reconciliation', () => {
   });
 
   it('throws TargetUnavailableError when AEM is down', async () => {
-    world = await startWorld(prod(), { sim: { faults: { errorRate: 1 } } });
+    const world = await worlds.start(demoInstance('acme-prod-author'), { sim: { faults: { errorRate: 1 } } });
 
     await expect(world.adapter.readState({ groups: ['AEM-Authors'] })).rejects.toBeInstanceOf(TargetUnavailableError);
   });
@@ -159,7 +141,7 @@ describe('AEM adapter: readState for reconciliation', () => {
 
 describe('AEM adapter: user-centric readState', () => {
   it('reads only the users asked for, by search, and tells IMS from local', async () => {
-    world = await startWorld(prod());
+    const world = await worlds.start(demoInstance('acme-prod-author'));
 
     const actual = await world.adapter.readState({ groups: ['AEM-Authors', 'AEM-DAM-Users'], users: ['LI@acme.com', 'admin', 'nobody@acme.com'] });
 

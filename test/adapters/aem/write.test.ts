@@ -1,29 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AemTarget } from '../../../lib/config/schema.js';
+import { describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../../../lib/http.js';
 import { buildAemTarget } from '../../../lib/targets/aem/index.js';
-import type { FixtureAemInstance } from '../../../local/fixtures/types.js';
-import { demoOrg } from '../../../local/fixtures/demo-org.js';
-import { emptySlice, instantClock, startWorld, type World } from './harness.js';
+import { demoInstance, emptySlice, instantClock, offlineAemConfig, useWorld } from './harness.js';
 
-const prod = (): FixtureAemInstance => {
-  const instance = demoOrg().aem[0];
-  if (!instance) throw new Error('demo org has no AEM instance');
-  return instance;
-};
-
-let world: World | undefined;
-afterEach(async () => {
-  await world?.stop();
-  world = undefined;
-});
+const worlds = useWorld();
 
 describe('AEM adapter: apply', () => {
   it('writes all adds and removes of a group in one POST', async () => {
-    const instance = prod();
+    const instance = demoInstance('acme-prod-author');
     const newcomers = Array.from({ length: 40 }, (_, i) => `new${i}@acme.com`);
     instance.users.push(...newcomers.map((id) => ({ id, ims: true })));
-    world = await startWorld(instance);
+    const world = await worlds.start(instance);
 
     const result = await world.adapter.apply({
       ...emptySlice,
@@ -41,7 +28,7 @@ describe('AEM adapter: apply', () => {
   });
 
   it('batches the wiring of several IMS groups into one POST per AEM-provided group', async () => {
-    world = await startWorld(prod());
+    const world = await worlds.start(demoInstance('acme-prod-author'));
 
     const result = await world.adapter.apply({
       ...emptySlice,
@@ -59,7 +46,7 @@ describe('AEM adapter: apply', () => {
   });
 
   it('disables and re-enables users', async () => {
-    world = await startWorld(prod());
+    const world = await worlds.start(demoInstance('acme-prod-author'));
 
     const disabled = await world.adapter.apply({ ...emptySlice, disable: ['sam@acme.com'] });
     const wasDisabled = world.sim.control.isDisabled('sam@acme.com');
@@ -72,7 +59,7 @@ describe('AEM adapter: apply', () => {
   });
 
   it('reads who is disabled in the same reconciliation query, so a plan can re-enable them', async () => {
-    world = await startWorld(prod());
+    const world = await worlds.start(demoInstance('acme-prod-author'));
     await world.adapter.apply({ ...emptySlice, disable: ['sam@acme.com'] });
 
     const actual = await world.adapter.readState({ groups: ['AEM-Authors'] });
@@ -82,7 +69,7 @@ describe('AEM adapter: apply', () => {
   });
 
   it('fetches a new CSRF token once when the old one went stale', async () => {
-    world = await startWorld(prod());
+    const world = await worlds.start(demoInstance('acme-prod-author'));
     await world.adapter.apply({ ...emptySlice, changes: [{ group: 'AEM-Authors', add: ['nina@acme.com'], remove: [] }] });
     world.sim.control.expireCsrfTokens();
 
@@ -96,7 +83,7 @@ describe('AEM adapter: apply', () => {
 
   it('refreshes a token that aged out by the simulator clock', async () => {
     let now = 1_000_000;
-    world = await startWorld(prod(), { sim: { now: () => now, csrfTtlMs: 60_000 } });
+    const world = await worlds.start(demoInstance('acme-prod-author'), { sim: { now: () => now, csrfTtlMs: 60_000 } });
     await world.adapter.apply({ ...emptySlice, disable: ['li@acme.com'] });
     now += 61_000;
 
@@ -107,7 +94,7 @@ describe('AEM adapter: apply', () => {
   });
 
   it('reports each change of a group that failed, without throwing, and applies the others', async () => {
-    world = await startWorld(prod());
+    const world = await worlds.start(demoInstance('acme-prod-author'));
 
     const result = await world.adapter.apply({
       ...emptySlice,
@@ -130,7 +117,7 @@ describe('AEM adapter: apply', () => {
   });
 
   it('reports retryable failures while AEM is down', async () => {
-    world = await startWorld(prod(), { sim: { faults: { outageUntil: Date.now() + 60_000 } } });
+    const world = await worlds.start(demoInstance('acme-prod-author'), { sim: { faults: { outageUntil: Date.now() + 60_000 } } });
 
     const result = await world.adapter.apply({ ...emptySlice, changes: [{ group: 'AEM-Authors', add: ['nina@acme.com'], remove: [] }] });
 
@@ -140,7 +127,7 @@ describe('AEM adapter: apply', () => {
   });
 
   it('reports retryable failures when throttled', async () => {
-    world = await startWorld(prod(), { sim: { faults: { throttle: true } } });
+    const world = await worlds.start(demoInstance('acme-prod-author'), { sim: { faults: { throttle: true } } });
 
     const result = await world.adapter.apply({ ...emptySlice, disable: ['li@acme.com'] });
 
@@ -154,13 +141,7 @@ describe('AEM adapter: the Sling Status of a 200 answer', () => {
     const requests: HttpRequest[] = [];
     const adapter = buildAemTarget({
       clock: instantClock,
-      config: AemTarget.parse({
-        id: 'fake-author',
-        kind: 'aem',
-        baseUrl: 'http://aem.invalid',
-        auth: { type: 'bearer', token: 'env:TOKEN' },
-        managedGroups: [{ name: 'AEM-Authors' }],
-      }),
+      config: offlineAemConfig('fake-author'),
       credentials: async () => ({ type: 'bearer', token: 't' }),
       http: async (request): Promise<HttpResponse> => {
         requests.push(request);

@@ -1,34 +1,21 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../../lib/aws/clients.js';
 import { optionalIntEnv, requireEnv } from '../../../lib/aws/env.js';
 import { ConfigError } from '../../../lib/errors.js';
-import { startEmulators, type Emulators } from '../../../local/emulators.js';
+import { useEmulators } from './emulated.js';
 
 describe('AWS clients from the standard environment variables', () => {
-  let emulators: Emulators;
-  const saved = { ...process.env };
-
-  beforeAll(async () => {
-    emulators = await startEmulators();
-    Object.assign(process.env, emulators.env);
-  });
-  afterAll(async () => {
-    for (const name of Object.keys(emulators.env)) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
-    await emulators.stop();
-  });
+  const aws = useEmulators({ intoProcessEnv: true });
 
   it('reach the emulators through AWS_ENDPOINT_URL_* with no endpoint in code', async () => {
     const { dynamo, sqs } = createAwsClients();
     const key = { pk: 'PROBE#clients', sk: '-' };
 
-    await dynamo.send(new PutCommand({ TableName: emulators.env.TABLE_NAME, Item: { ...key, ok: true } }));
-    const item = await dynamo.send(new GetCommand({ TableName: emulators.env.TABLE_NAME, Key: key }));
-    const queue = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: emulators.env.QUEUE_URL, AttributeNames: ['FifoQueue', 'RedrivePolicy'] }));
+    await dynamo.send(new PutCommand({ TableName: aws.env.TABLE_NAME, Item: { ...key, ok: true } }));
+    const item = await dynamo.send(new GetCommand({ TableName: aws.env.TABLE_NAME, Key: key }));
+    const queue = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: aws.env.QUEUE_URL, AttributeNames: ['FifoQueue', 'RedrivePolicy'] }));
     dynamo.destroy();
     sqs.destroy();
 

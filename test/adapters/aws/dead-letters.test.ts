@@ -1,27 +1,16 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDeadLetterAccess } from '../../../lib/aws/dead-letters.js';
 import { toEntry } from '../../../lib/aws/queue.js';
 import type { WorkMessage } from '../../../lib/domain/messages.js';
-import { startEmulators, type Emulators } from '../../../local/emulators.js';
-import { clientsFor, delta, drain } from './emulated.js';
+import { delta, drain, useEmulators } from './emulated.js';
 
 // Depth counts: local-aws-sqs counts in-flight messages in ApproximateNumberOfMessages too (AWS
 // counts only visible ones), so these tests assert in-flight counts, and visible ones only where
 // nothing is in flight, which both agree on.
 describe('dead-letter access (local-aws-sqs)', () => {
-  let emulators: Emulators;
-  let clients: ReturnType<typeof clientsFor>;
-
   // Fresh queues per test (about 0.1 s): depth assertions must not see another test's messages.
-  beforeEach(async () => {
-    emulators = await startEmulators();
-    clients = clientsFor(emulators.env);
-  });
-  afterEach(async () => {
-    clients.destroy();
-    await emulators.stop();
-  });
+  const aws = useEmulators({ per: 'test' });
 
   /** Park messages the way a redrive would leave them: same body, group and dedup id, on the DLQ. */
   async function park(messages: WorkMessage[], extraBodies: string[] = []) {
@@ -29,12 +18,12 @@ describe('dead-letter access (local-aws-sqs)', () => {
       ...messages.map(toEntry),
       ...extraBodies.map((body, i) => ({ Id: `raw${i}`, MessageBody: body, MessageGroupId: `raw-${i}`, MessageDeduplicationId: `raw-${i}-${Date.now()}` })),
     ];
-    const answer = await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: emulators.env.DEAD_LETTER_QUEUE_URL, Entries: entries }));
+    const answer = await aws.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: aws.env.DEAD_LETTER_QUEUE_URL, Entries: entries }));
     expect(answer.Failed ?? []).toEqual([]);
   }
 
   it('receives, filters, sends back, deletes and releases, and depth follows', async () => {
-    const access = createDeadLetterAccess(clients.sqs, { dlqUrl: emulators.env.DEAD_LETTER_QUEUE_URL, queueUrl: emulators.env.QUEUE_URL });
+    const access = createDeadLetterAccess(aws.clients.sqs, { dlqUrl: aws.env.DEAD_LETTER_QUEUE_URL, queueUrl: aws.env.QUEUE_URL });
     const ada = delta({ user: { email: 'ada@acme.example' } });
     const bob = delta({ user: { email: 'bob@acme.example' } });
     const cyd = delta({ user: { email: 'cyd@acme.example' } });
@@ -48,7 +37,7 @@ describe('dead-letter access (local-aws-sqs)', () => {
     await access.delete(chosen.map((l) => l.receiptHandle));
     await access.release(leftInPlace.map((l) => l.receiptHandle));
     const depthAfter = await access.depth();
-    const onWorkQueue = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const onWorkQueue = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     expect(letters).toHaveLength(4);
     expect(letters.find((l) => l.body === 'not json at all')?.message).toBeUndefined();
@@ -65,15 +54,15 @@ describe('dead-letter access (local-aws-sqs)', () => {
   });
 
   it('sends one message back once per replay run, again for a new run', async () => {
-    const access = createDeadLetterAccess(clients.sqs, { dlqUrl: emulators.env.DEAD_LETTER_QUEUE_URL, queueUrl: emulators.env.QUEUE_URL });
+    const access = createDeadLetterAccess(aws.clients.sqs, { dlqUrl: aws.env.DEAD_LETTER_QUEUE_URL, queueUrl: aws.env.QUEUE_URL });
     await park([delta()]);
     const letters = await access.receive(10);
 
     await access.sendBack(letters, 'replay-2');
     await access.sendBack(letters, 'replay-2');
-    const afterSameRun = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const afterSameRun = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
     await access.sendBack(letters, 'replay-3');
-    const afterNewRun = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const afterNewRun = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     expect(afterSameRun).toHaveLength(1);
     expect(afterNewRun).toHaveLength(1);
@@ -82,7 +71,7 @@ describe('dead-letter access (local-aws-sqs)', () => {
   });
 
   it('receives at most the number asked for', async () => {
-    const access = createDeadLetterAccess(clients.sqs, { dlqUrl: emulators.env.DEAD_LETTER_QUEUE_URL, queueUrl: emulators.env.QUEUE_URL });
+    const access = createDeadLetterAccess(aws.clients.sqs, { dlqUrl: aws.env.DEAD_LETTER_QUEUE_URL, queueUrl: aws.env.QUEUE_URL });
     await park(Array.from({ length: 10 }, (_, i) => delta({ user: { email: `u${i}@acme.example` } })));
     await park(Array.from({ length: 5 }, (_, i) => delta({ user: { email: `v${i}@acme.example` } })));
 

@@ -1,14 +1,17 @@
 /**
- * Test helpers: SDK clients pointed at the emulators explicitly (tests may; lib/ never does), a
- * manual clock, and message factories.
+ * Test helpers: emulators started around a file or each test, SDK clients pointed at them
+ * explicitly (tests may; lib/ never does), a manual clock, and message factories.
  */
 import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DeltaMessage, ReconcileMessage } from '../../../lib/domain/messages.js';
 import type { TableRef } from '../../../lib/aws/table.js';
-import type { EmulatorEnv } from '../../../local/emulators.js';
+import { startEmulators, type EmulatorEnv, type Emulators } from '../../../local/emulators.js';
+
+export type EmulatedClients = ReturnType<typeof clientsFor>;
 
 export function clientsFor(env: EmulatorEnv) {
   const common = { region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } };
@@ -18,6 +21,53 @@ export function clientsFor(env: EmulatorEnv) {
   const sqs = new SQSClient({ ...common, endpoint: env.AWS_ENDPOINT_URL_SQS });
   const table: TableRef = { dynamo, tableName: env.TABLE_NAME };
   return { dynamo, sqs, table, destroy: () => (dynamo.destroy(), sqs.destroy()) };
+}
+
+export interface UseEmulatorsOptions {
+  /** `'test'` starts fresh emulators for every test (empty queues), `'file'` (default) once for all. */
+  readonly per?: 'file' | 'test';
+  /** Also put the emulators' variables into process.env while they run (restored afterwards). */
+  readonly intoProcessEnv?: boolean;
+}
+
+/**
+ * Registers the hooks that start the emulators and make clients for them, and that destroy the
+ * clients and await the emulators' stop. The accessors are valid inside tests only.
+ */
+export function useEmulators(options: UseEmulatorsOptions = {}): { readonly env: EmulatorEnv; readonly clients: EmulatedClients } {
+  let emulators: Emulators | undefined;
+  let clients: EmulatedClients | undefined;
+  const saved = { ...process.env };
+  const [before, after] = options.per === 'test' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+
+  before(async () => {
+    emulators = await startEmulators();
+    clients = clientsFor(emulators.env);
+    if (options.intoProcessEnv) Object.assign(process.env, emulators.env);
+  });
+  after(async () => {
+    if (emulators && options.intoProcessEnv) {
+      for (const name of Object.keys(emulators.env)) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+    clients?.destroy();
+    await emulators?.stop();
+    clients = undefined;
+    emulators = undefined;
+  });
+
+  return {
+    get env() {
+      if (!emulators) throw new Error('useEmulators: env is only available while the emulators run (inside a test)');
+      return emulators.env;
+    },
+    get clients() {
+      if (!clients) throw new Error('useEmulators: clients are only available while the emulators run (inside a test)');
+      return clients;
+    },
+  };
 }
 
 export { fakeClock as manualClock } from '../../support/clock.js';

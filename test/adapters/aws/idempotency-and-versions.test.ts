@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDynamoIdempotencyStore } from '../../../lib/aws/idempotency-store.js';
 import { createDynamoVersionStore } from '../../../lib/aws/version-store.js';
-import { startEmulators, type Emulators } from '../../../local/emulators.js';
-import { clientsFor, manualClock, uniqueId } from './emulated.js';
+import { manualClock, uniqueId, useEmulators } from './emulated.js';
 
-let emulators: Emulators;
-let clients: ReturnType<typeof clientsFor>;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  clients = clientsFor(emulators.env);
-});
-afterAll(async () => {
-  clients.destroy();
-  await emulators.stop();
-});
+const aws = useEmulators();
 
 describe('idempotency store (dynalite)', () => {
   const LEASE_MS = 60_000;
 
   it('starts a claim once; a second claim while it runs is told it is in progress', async () => {
-    const store = createDynamoIdempotencyStore(clients.table, manualClock());
+    const store = createDynamoIdempotencyStore(aws.clients.table, manualClock());
     const eventId = uniqueId('evt');
 
     const first = await store.begin(eventId, 'author', LEASE_MS);
@@ -32,7 +21,7 @@ describe('idempotency store (dynalite)', () => {
 
   it('answers already-done after complete, even after the lease time has passed', async () => {
     const clock = manualClock();
-    const store = createDynamoIdempotencyStore(clients.table, clock);
+    const store = createDynamoIdempotencyStore(aws.clients.table, clock);
     const eventId = uniqueId('evt');
     await store.begin(eventId, 'author', LEASE_MS);
 
@@ -44,7 +33,7 @@ describe('idempotency store (dynalite)', () => {
 
   it('lets a claim whose lease expired (the worker died) be started again', async () => {
     const clock = manualClock();
-    const store = createDynamoIdempotencyStore(clients.table, clock);
+    const store = createDynamoIdempotencyStore(aws.clients.table, clock);
     const eventId = uniqueId('evt');
     await store.begin(eventId, 'author', LEASE_MS);
 
@@ -57,7 +46,7 @@ describe('idempotency store (dynalite)', () => {
   });
 
   it('gives a released claim back at once, but never forgets a completed one', async () => {
-    const store = createDynamoIdempotencyStore(clients.table, manualClock());
+    const store = createDynamoIdempotencyStore(aws.clients.table, manualClock());
     const failed = uniqueId('evt');
     const done = uniqueId('evt');
     await store.begin(failed, 'author', LEASE_MS);
@@ -73,7 +62,7 @@ describe('idempotency store (dynalite)', () => {
 
   it('treats a record past its TTL as gone, though DynamoDB has not deleted it yet', async () => {
     const clock = manualClock();
-    const store = createDynamoIdempotencyStore(clients.table, clock, { retentionMs: 3_600_000 });
+    const store = createDynamoIdempotencyStore(aws.clients.table, clock, { retentionMs: 3_600_000 });
     const eventId = uniqueId('evt');
     await store.begin(eventId, 'author', LEASE_MS);
     await store.complete(eventId, 'author');
@@ -88,7 +77,7 @@ describe('version store (dynalite)', () => {
   const T = Date.UTC(2026, 10, 23, 12, 0, 0);
 
   it('keeps the newest state: an older one loses, a newer one wins', async () => {
-    const store = createDynamoVersionStore(clients.table, manualClock());
+    const store = createDynamoVersionStore(aws.clients.table, manualClock());
     const user = uniqueId('user');
 
     const first = await store.putIfNewer('author', user, 'authors', { at: T, eventId: 'e1', present: true });
@@ -103,7 +92,7 @@ describe('version store (dynalite)', () => {
   });
 
   it('treats the same event again as a no-op that changes nothing', async () => {
-    const store = createDynamoVersionStore(clients.table, manualClock());
+    const store = createDynamoVersionStore(aws.clients.table, manualClock());
     const user = uniqueId('user');
     await store.putIfNewer('author', user, 'authors', { at: T, eventId: 'e1', present: true });
 
@@ -114,7 +103,7 @@ describe('version store (dynalite)', () => {
   });
 
   it('breaks a tie on time by event id, the same way whatever the arrival order', async () => {
-    const store = createDynamoVersionStore(clients.table, manualClock());
+    const store = createDynamoVersionStore(aws.clients.table, manualClock());
     const [u1, u2] = [uniqueId('user'), uniqueId('user')];
 
     await store.putIfNewer('author', u1, 'g', { at: T, eventId: 'a', present: true });
@@ -127,7 +116,7 @@ describe('version store (dynalite)', () => {
   });
 
   it('keeps targets, users and groups apart, also when names contain the key separator', async () => {
-    const store = createDynamoVersionStore(clients.table, manualClock());
+    const store = createDynamoVersionStore(aws.clients.table, manualClock());
     const user = uniqueId('user');
 
     await store.putIfNewer('t#1', user, 'g', { at: T, eventId: 'e1', present: true });

@@ -1,29 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSqsWorkQueue } from '../../../lib/aws/queue.js';
 import { ValidationError } from '../../../lib/errors.js';
 import { WorkMessage } from '../../../lib/domain/messages.js';
-import { startEmulators, type Emulators } from '../../../local/emulators.js';
-import { clientsFor, delta, drain, reconcile } from './emulated.js';
+import { delta, drain, reconcile, useEmulators } from './emulated.js';
 
 describe('SQS work queue (local-aws-sqs)', () => {
-  let emulators: Emulators;
-  let clients: ReturnType<typeof clientsFor>;
-
-  beforeAll(async () => {
-    emulators = await startEmulators();
-    clients = clientsFor(emulators.env);
-  });
-  afterAll(async () => {
-    clients.destroy();
-    await emulators.stop();
-  });
+  const aws = useEmulators();
 
   it('delivers a message whole, grouped by user, with kind and correlation id attributes', async () => {
-    const queue = createSqsWorkQueue(clients.sqs, emulators.env.QUEUE_URL);
+    const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
     const message = delta({ user: { email: 'Ada@Acme.example' } });
 
     await queue.send([message]);
-    const [received, ...rest] = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const [received, ...rest] = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     expect(rest).toEqual([]);
     expect(WorkMessage.parse(JSON.parse(received?.Body ?? ''))).toEqual(message);
@@ -33,19 +22,19 @@ describe('SQS work queue (local-aws-sqs)', () => {
   });
 
   it('drops a repeat of the same event (a webhook retry with a new correlation id)', async () => {
-    const queue = createSqsWorkQueue(clients.sqs, emulators.env.QUEUE_URL);
+    const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
     const first = delta();
     const retry = { ...first, correlationId: 'corr-of-the-retry' };
 
     await queue.send([first]);
     await queue.send([retry]);
-    const received = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const received = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     expect(received.map((m) => m.MessageAttributes?.['correlationId']?.StringValue)).toEqual([first.correlationId]);
   });
 
   it('keeps reconcile slices of one run apart when they differ by target or group', async () => {
-    const queue = createSqsWorkQueue(clients.sqs, emulators.env.QUEUE_URL);
+    const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
     const slices = [
       reconcile({ targetId: 'author' }),
       reconcile({ targetId: 'publish' }),
@@ -54,27 +43,27 @@ describe('SQS work queue (local-aws-sqs)', () => {
     ];
 
     await queue.send(slices);
-    const received = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const received = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     expect(received).toHaveLength(3);
   });
 
   it('sends more than 10 messages in several batches, all of them', async () => {
-    const queue = createSqsWorkQueue(clients.sqs, emulators.env.QUEUE_URL);
+    const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
     const messages = Array.from({ length: 23 }, (_, i) => delta({ user: { email: `user${i}@acme.example` } }));
 
     await queue.send(messages);
-    const received = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const received = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     expect(received.map((m) => m.Attributes?.MessageGroupId).sort()).toEqual(messages.map((m) => `user:${m.user.email}`).sort());
   });
 
   it('replaces a group id SQS would refuse (spaces, accents) with a stable hash', async () => {
-    const queue = createSqsWorkQueue(clients.sqs, emulators.env.QUEUE_URL);
+    const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
     const hint: WorkMessage = { kind: 'hint', id: 'h-1', occurredAt: '2026-11-23T12:00:00Z', correlationId: 'c', source: 'generic', group: 'Rédacteurs web', reason: 'group renamed' };
 
     await queue.send([hint, { ...hint, id: 'h-2' }]);
-    const received = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const received = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     const groups = received.map((m) => m.Attributes?.MessageGroupId);
     expect(groups).toHaveLength(2);
@@ -83,22 +72,22 @@ describe('SQS work queue (local-aws-sqs)', () => {
   });
 
   it('refuses a message over 256 KB before sending anything', async () => {
-    const queue = createSqsWorkQueue(clients.sqs, emulators.env.QUEUE_URL);
+    const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
     const huge = reconcile({ slice: { changes: [{ group: 'g', add: Array.from({ length: 20_000 }, (_, i) => `user${i}@acme.example`), remove: [] }], wiring: [], disable: [], enable: [] } });
 
     await expect(queue.send([delta(), huge])).rejects.toBeInstanceOf(ValidationError);
-    expect(await drain(clients.sqs, emulators.env.QUEUE_URL)).toEqual([]);
+    expect(await drain(aws.clients.sqs, aws.env.QUEUE_URL)).toEqual([]);
   });
 
   it('postpones a received message with changeVisibility, then lets it come back', async () => {
-    const queue = createSqsWorkQueue(clients.sqs, emulators.env.QUEUE_URL);
+    const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
     await queue.send([delta()]);
-    const [received] = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const [received] = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     await queue.changeVisibility(received?.ReceiptHandle ?? '', 3600);
-    const whileHidden = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const whileHidden = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
     await queue.changeVisibility(received?.ReceiptHandle ?? '', 0);
-    const afterwards = await drain(clients.sqs, emulators.env.QUEUE_URL);
+    const afterwards = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     expect(whileHidden).toEqual([]);
     expect(afterwards.map((m) => m.MessageId)).toEqual([received?.MessageId]);

@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDynamoRateLimiter, readRateBuckets, type DynamoRateLimiterOptions } from '../../../lib/aws/rate-limiter.js';
 import { ThrottledError } from '../../../lib/errors.js';
-import { startEmulators, type Emulators } from '../../../local/emulators.js';
 import { fakeClock } from '../../support/clock.js';
-import { clientsFor, manualClock, uniqueId } from './emulated.js';
+import { manualClock, uniqueId, useEmulators } from './emulated.js';
 
 /** A clock frozen in time: sleeps are recorded, not waited, as if the callers ran at once. */
 const frozenClock = (start = Date.UTC(2026, 10, 23, 12)) => fakeClock({ start, advanceOnSleep: false });
 
 describe('shared UMAPI rate limiter (dynalite)', () => {
-  let emulators: Emulators;
-  let clients: ReturnType<typeof clientsFor>;
-
-  beforeAll(async () => {
-    emulators = await startEmulators();
-    clients = clientsFor(emulators.env);
-  });
-  afterAll(async () => {
-    clients.destroy();
-    await emulators.stop();
-  });
+  const aws = useEmulators();
 
   // 6 a minute: one every 10 s.
   const options = (overrides: Partial<DynamoRateLimiterOptions> = {}): DynamoRateLimiterOptions => ({
@@ -31,7 +20,7 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
 
   it('lets the first request go at once, then spaces requests by the refill rate', async () => {
     const clock = manualClock();
-    const limiter = createDynamoRateLimiter(clients.table, clock, options());
+    const limiter = createDynamoRateLimiter(aws.clients.table, clock, options());
     const start = clock.now();
 
     await limiter.acquire('users');
@@ -47,18 +36,18 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
   it('shows its buckets as they stand, for the operator’s status', async () => {
     const clock = frozenClock();
     const settings = options();
-    const limiter = createDynamoRateLimiter(clients.table, clock, settings);
-    expect(await readRateBuckets(clients.table, settings.clientId)).toEqual([]);
+    const limiter = createDynamoRateLimiter(aws.clients.table, clock, settings);
+    expect(await readRateBuckets(aws.clients.table, settings.clientId)).toEqual([]);
 
     await limiter.acquire('users');
     await limiter.acquire('users');
 
-    expect(await readRateBuckets(clients.table, settings.clientId)).toEqual([{ family: 'users', tokens: -1, updatedAt: clock.now() }]);
+    expect(await readRateBuckets(aws.clients.table, settings.clientId)).toEqual([{ family: 'users', tokens: -1, updatedAt: clock.now() }]);
   });
 
   it('raises ThrottledError with the wait when the wait is too long to hold in-process, without spending a token', async () => {
     const clock = frozenClock();
-    const limiter = createDynamoRateLimiter(clients.table, clock, options({ maxInlineWaitMs: 15_000 }));
+    const limiter = createDynamoRateLimiter(aws.clients.table, clock, options({ maxInlineWaitMs: 15_000 }));
     await limiter.acquire('users');
     await limiter.acquire('users');
 
@@ -74,9 +63,9 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
   it('shares one bucket between limiter instances (two Lambdas), per client id and family', async () => {
     const shared = options();
     const clock = frozenClock();
-    const lambdaA = createDynamoRateLimiter(clients.table, clock, shared);
-    const lambdaB = createDynamoRateLimiter(clients.table, clock, shared);
-    const otherClient = createDynamoRateLimiter(clients.table, clock, { ...shared, clientId: uniqueId('client') });
+    const lambdaA = createDynamoRateLimiter(aws.clients.table, clock, shared);
+    const lambdaB = createDynamoRateLimiter(aws.clients.table, clock, shared);
+    const otherClient = createDynamoRateLimiter(aws.clients.table, clock, { ...shared, clientId: uniqueId('client') });
 
     await lambdaA.acquire('users');
     await lambdaB.acquire('users');
@@ -89,7 +78,7 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
   it('never hands one token to two concurrent callers', async () => {
     const shared = options({ maxInlineWaitMs: 60_000 });
     const clock = frozenClock();
-    const limiters = [createDynamoRateLimiter(clients.table, clock, shared), createDynamoRateLimiter(clients.table, clock, shared)];
+    const limiters = [createDynamoRateLimiter(aws.clients.table, clock, shared), createDynamoRateLimiter(aws.clients.table, clock, shared)];
 
     await Promise.all(Array.from({ length: 5 }, (_, i) => limiters[i % 2]?.acquire('users')));
 

@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDynamoAuditStore } from '../../../lib/aws/audit-store.js';
 import { createDynamoDeferredStore } from '../../../lib/aws/deferred-store.js';
 import { createDynamoRunStore } from '../../../lib/aws/run-store.js';
 import type { AuditEntry, RunTargetRecord } from '../../../lib/sync/ports.js';
-import { startEmulators, type Emulators } from '../../../local/emulators.js';
-import { clientsFor, manualClock, uniqueId } from './emulated.js';
+import { manualClock, uniqueId, useEmulators } from './emulated.js';
 
-let emulators: Emulators;
-let clients: ReturnType<typeof clientsFor>;
-
-beforeAll(async () => {
-  emulators = await startEmulators();
-  clients = clientsFor(emulators.env);
-});
-afterAll(async () => {
-  clients.destroy();
-  await emulators.stop();
-});
+const aws = useEmulators();
 
 const T = Date.UTC(2026, 10, 23, 12, 0, 0);
 
 describe('deferred store (dynalite)', () => {
   it('puts, lists per target and across targets, keeps the first "since", and clears', async () => {
-    const store = createDynamoDeferredStore(clients.table, manualClock());
+    const store = createDynamoDeferredStore(aws.clients.table, manualClock());
     const [a, b] = [uniqueId('target'), uniqueId('target')];
 
     await store.put([
@@ -44,7 +33,7 @@ describe('deferred store (dynalite)', () => {
   });
 
   it('writes more records than one batch holds', async () => {
-    const store = createDynamoDeferredStore(clients.table, manualClock());
+    const store = createDynamoDeferredStore(aws.clients.table, manualClock());
     const target = uniqueId('target');
     const records = Array.from({ length: 60 }, (_, i) => ({ targetId: target, kind: 'user' as const, key: `u${i}@acme.example`, group: 'g', reason: 'never logged in', since: T }));
 
@@ -62,7 +51,7 @@ describe('run store (dynalite)', () => {
   const verdict = { verdict: 'hold' as const, removals: 120, managedMemberships: 400, maxRemovals: 50, maxRemovalPercent: 10, reason: '120 removals > 50' };
 
   it('stores a held run with its plan, reads it back, lists newest first', async () => {
-    const store = createDynamoRunStore(clients.table, manualClock());
+    const store = createDynamoRunStore(aws.clients.table, manualClock());
     const runId = uniqueId('run');
     const held: RunTargetRecord = {
       runId,
@@ -89,7 +78,7 @@ describe('run store (dynalite)', () => {
 
   it('decides a held run once: the second decision is refused', async () => {
     const clock = manualClock();
-    const store = createDynamoRunStore(clients.table, clock);
+    const store = createDynamoRunStore(aws.clients.table, clock);
     const runId = uniqueId('run');
     await store.put({ runId, targetId: 'author', startedAt: T, status: 'HELD', verdict, counts });
 
@@ -108,7 +97,7 @@ describe('audit store (dynalite)', () => {
   }
 
   it('finds entries by member and by group, since a time, oldest first', async () => {
-    const store = createDynamoAuditStore(clients.table, manualClock());
+    const store = createDynamoAuditStore(aws.clients.table, manualClock());
     const [ada, bob, group] = [uniqueId('ada'), uniqueId('bob'), uniqueId('group')];
     const entries = [
       entry({ member: ada, group, at: T }),
@@ -126,7 +115,7 @@ describe('audit store (dynalite)', () => {
   });
 
   it('records an identical entry once (a retried write, a repeat in one call), and more than one batch', async () => {
-    const store = createDynamoAuditStore(clients.table, manualClock());
+    const store = createDynamoAuditStore(aws.clients.table, manualClock());
     const member = uniqueId('member');
     const many = Array.from({ length: 30 }, (_, i) => entry({ member, group: `g${i}`, at: T + i }));
     const first = many[0] ?? entry({});
