@@ -115,7 +115,8 @@ export function planTarget(input: PlanInput): TargetPlan {
     }
     if (add.length > 0 || remove.length > 0) changes.push({ group: groupName, add: add.sort(byText), remove: remove.sort(byText) });
 
-    if (known !== undefined && target.kind === 'aem') {
+    // Wiring is the reconciliation's: a user-centric plan touches only its users' memberships.
+    if (known !== undefined && target.kind === 'aem' && scope === undefined) {
       const parents = missingParents(group.memberOf, known);
       if (parents.length > 0) wiring.push({ group: groupName, memberOf: parents });
     }

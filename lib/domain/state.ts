@@ -15,7 +15,10 @@ export interface KnownGroupState {
   readonly name: string;
   /** Declared members (user keys, folded). Complete: adapters never return a cut list. */
   readonly members: ReadonlySet<string>;
-  /** Groups this group is a declared member of (AEM wiring; empty for Campaign). Folded. */
+  /**
+   * Groups this group is a declared member of (AEM wiring; empty for Campaign). Folded. Read only by
+   * a reconciliation's read; a user-centric read leaves it empty, and its plans make no wiring.
+   */
   readonly memberOf: ReadonlySet<string>;
 }
 export interface MissingGroupState {

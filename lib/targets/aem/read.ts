@@ -1,12 +1,17 @@
 /**
- * `readState`: identities first (a failure throws: without them nothing can be planned), then
- * every managed group, in parallel up to `limits.concurrency`, each failing alone to `unknown`.
+ * `readState`, two ways.
  *
- * Reconciliation (no `users`) costs a fixed handful of calls plus one per group, whatever the
- * number of users: all IMS users in one QueryBuilder call, all group homes in one, then one
- * `.rw.json` per group (more only when a list is cut), and one more QueryBuilder call only when a
- * non-IMS member's list item does not say whether it is a user or a group.
- * A user-centric read (webhook) looks each user up by search instead, and keeps only them.
+ * Reconciliation (no `users`): identities first (a failure throws: without them nothing can be
+ * planned), then every managed group, in parallel up to `limits.concurrency`, each failing alone to
+ * `unknown`. A fixed handful of calls plus one per group, whatever the number of users: all IMS
+ * users in one QueryBuilder call, all group homes in one, then one `.rw.json` per group (more only
+ * when a list is cut), and one more QueryBuilder call only when a non-IMS member's list item does
+ * not say whether it is a user or a group.
+ *
+ * User-centric (webhook, `users` given): each user is looked up (search, cached) and their own
+ * `.rw.json` says which groups they are a declared member of — a few calls per user, whatever the
+ * size of the groups. Group existence comes from the IMS group list (one QueryBuilder call, cached).
+ * A failed read throws: the user's state is unknown, and the work is retried.
  */
 import { foldName } from '../../domain/ims.js';
 import type { GroupState, IdentityKind, TargetActual } from '../../domain/state.js';
@@ -14,30 +19,29 @@ import { AuthError } from '../../errors.js';
 import type { ReadScope } from '../port.js';
 import type { AemContext } from './context.js';
 import { mapLimit } from '../../concurrency.js';
+import { homeUrlPath } from './client.js';
 import { queryAllGroups, queryImsUsers } from './queries.js';
 import { readGroup, type RawGroupRead } from './read-group.js';
-import type { MemberItem } from './schemas.js';
+import { UserAnswer, type MemberItem } from './schemas.js';
 
 type Known = Extract<RawGroupRead, { status: 'known' }>;
 
 export async function readState(ctx: AemContext, scope: ReadScope): Promise<TargetActual> {
   const concurrency = ctx.config.limits.concurrency;
   const userScope = scope.users === undefined ? undefined : new Set(scope.users.map(foldName));
-  const { identities, disabled } = userScope === undefined ? await readImsUsers(ctx) : { identities: await readScopedUsers(ctx, [...userScope]), disabled: undefined };
+  if (userScope !== undefined) return readUserCentric(ctx, scope.groups, [...userScope]);
+  const { identities, disabled } = await readImsUsers(ctx);
 
   await seedGroupHomes(ctx, scope.groups);
   const reads = await mapLimit(scope.groups, concurrency, async (name) => ({ name, read: await readGroup(ctx, name) }));
 
-  const isMember =
-    userScope === undefined
-      ? await classifyMembers(ctx, reads, identities)
-      : (item: MemberItem): boolean => identities.has(foldName(item.authorizableId)) && item.type !== 'group';
+  const isMember = await classifyMembers(ctx, reads, identities);
 
   const groups = new Map<string, GroupState>();
   for (const { name, read } of reads) {
     groups.set(foldName(name), read.status === 'known' ? toKnown(read, isMember) : read);
   }
-  return { targetId: ctx.config.id, groups, identities, ...(disabled ? { disabled } : {}) };
+  return { targetId: ctx.config.id, groups, identities, disabled };
 }
 
 const toKnown = (read: Known, isMember: (item: MemberItem) => boolean): GroupState => ({
@@ -59,13 +63,35 @@ async function readImsUsers(ctx: AemContext): Promise<{ identities: Map<string, 
   return { identities, disabled };
 }
 
-async function readScopedUsers(ctx: AemContext, keys: readonly string[]): Promise<Map<string, IdentityKind>> {
-  const found = await mapLimit(keys, ctx.config.limits.concurrency, async (key) => ({ key, user: await ctx.directory.find('user', key) }));
+async function readUserCentric(ctx: AemContext, groupNames: readonly string[], keys: readonly string[]): Promise<TargetActual> {
+  const concurrency = ctx.config.limits.concurrency;
+  const users = await mapLimit(keys, concurrency, async (key) => ({ key, user: await ctx.directory.find('user', key) }));
   const identities = new Map<string, IdentityKind>();
-  for (const { key, user } of found) {
-    if (user !== undefined) identities.set(key, user.ims === true ? 'ims' : 'local');
-  }
-  return identities;
+  const disabled = new Set<string>();
+  const memberOf = new Map<string, Set<string>>();
+  await mapLimit(users, concurrency, async ({ key, user }) => {
+    if (user === undefined) return;
+    identities.set(key, user.ims === true ? 'ims' : 'local');
+    const call = `read user "${user.id}"`;
+    const answer = await ctx.client.getJson(call, `${homeUrlPath(call, user.home)}.rw.json?props=declaredMemberOf`, UserAnswer);
+    memberOf.set(key, new Set(answer.declaredMemberOf.map((g) => foldName(g.authorizableId))));
+    if (answer.disabled === true) disabled.add(key);
+  });
+
+  if (groupNames.some((name) => ctx.directory.cached('group', name) === undefined)) await ctx.directory.loadImsGroups();
+  const groups = new Map<string, GroupState>();
+  await mapLimit(groupNames, concurrency, async (name) => {
+    // Not an IMS group: a configured name the list did not have, looked up on its own (rare).
+    const group = ctx.directory.cached('group', name) ?? (await ctx.directory.search('group', name));
+    const folded = foldName(name);
+    if (group === undefined) {
+      groups.set(folded, { status: 'missing' });
+      return;
+    }
+    const members = new Set([...memberOf].filter(([, of]) => of.has(folded)).map(([key]) => key));
+    groups.set(folded, { status: 'known', name: group.id, members, memberOf: new Set() });
+  });
+  return { targetId: ctx.config.id, groups, identities, disabled };
 }
 
 /** With several homes unknown, one QueryBuilder call finds them all instead of one search each. */

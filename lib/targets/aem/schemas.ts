@@ -54,3 +54,11 @@ export const GroupAnswer = z.looseObject({
   membersTotal: z.number().int(),
 });
 export type GroupAnswer = z.infer<typeof GroupAnswer>;
+
+/** `<userHome>.rw.json?props=declaredMemberOf`: the groups one user is a declared member of. */
+export const UserAnswer = z.looseObject({
+  authorizableId: z.string().min(1),
+  declaredMemberOf: z.array(MemberItem),
+  /** [assumed] Granite's user JSON says whether the user is disabled; absent: not known. */
+  disabled: z.boolean().optional(),
+});

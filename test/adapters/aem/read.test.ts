@@ -150,4 +150,19 @@ describe('AEM adapter: user-centric readState', () => {
     expect(Object.fromEntries(actual.identities)).toEqual({ 'li@acme.com': 'ims', admin: 'local' });
     expect(world.sim.counts()['GET search']?.read).toBe(3);
   });
+
+  it('costs a few calls per user, whatever the size of the groups: no group member list is read', async () => {
+    const world = await worlds.start(bigInstance(5, 500));
+    const groups = ['AEM-Group-0', 'AEM-Group-1', 'AEM-Group-2', 'AEM-Group-3', 'AEM-Group-4', 'AEM-Group-9'];
+
+    const actual = await world.adapter.readState({ groups, users: ['user1-7@acme.com'] });
+
+    expect([...known(actual.groups.get('aem-group-1')).members]).toEqual(['user1-7@acme.com']);
+    expect(known(actual.groups.get('aem-group-0')).members.size).toBe(0);
+    expect(actual.groups.get('aem-group-9')).toEqual({ status: 'missing' });
+    const counts = world.sim.counts();
+    // one search for the user, its own .rw.json, one QueryBuilder for the IMS groups, one search for the group that does not exist
+    expect(counts['GET rw.json']?.read).toBe(1);
+    expect(totalCalls(world.sim)).toBeLessThanOrEqual(4);
+  });
 });

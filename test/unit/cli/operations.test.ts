@@ -116,8 +116,10 @@ describe('ims-sync audit', () => {
 
   it('--member and --group override the guess from the @', async () => {
     const world = cliWorld();
-    await cli(['sync-user', 'li@acme.com'], world);
+    // Wiring is recorded with the IMS group as the member: its trail is the member's, not the group's.
+    await world.stores.audit.record([{ targetId: 'acme-prod-author', member: 'AEM-DAM-Users', group: 'dam-users', op: 'wire', cause: 'run r1', at: Date.parse('2026-11-23T10:00:00Z'), outcome: 'applied' }]);
     expect((await cli(['audit', 'AEM-DAM-Users', '--member'], world)).stdout).toMatch(/wire +AEM-DAM-Users/);
+    expect((await cli(['audit', 'AEM-DAM-Users'], world)).stdout).toBe('No audit entries for group AEM-DAM-Users.\n');
     expect((await cli(['audit', 'x', '--member', '--group'], world)).code).toBe(64);
   });
 });

@@ -130,7 +130,7 @@ describe('plan properties', () => {
     );
   });
 
-  it('convergence: after the plan is applied, known managed groups hold exactly the desired IMS identities and are wired', () => {
+  it('convergence: after the plan is applied, known managed groups hold exactly the desired IMS identities, and (reconciliation) are wired', () => {
     fc.assert(
       fc.property(worldArb(true), (input) => {
         const after = applySlice(input.actual, planTarget(input));
@@ -139,12 +139,21 @@ describe('plan properties', () => {
         for (const [groupKey, group] of input.managed) {
           const state = after.groups.get(groupKey);
           if (state?.status !== 'known' || parents.has(groupKey)) continue;
-          if (input.target.kind === 'aem') for (const parent of group.memberOf) expect(state.memberOf).toContain(parent.toLowerCase());
+          if (input.target.kind === 'aem' && !scope) for (const parent of group.memberOf) expect(state.memberOf).toContain(parent.toLowerCase());
           for (const [key, kind] of input.actual.identities) {
             if (kind !== 'ims' || (scope && !scope.includes(key))) continue;
             expect(state.members.has(key)).toBe(input.desired.get(key)?.has(groupKey) === true);
           }
         }
+      }),
+      RUNS,
+    );
+  });
+
+  it('a user-centric plan (scope) never wires: wiring is the reconciliation’s', () => {
+    fc.assert(
+      fc.property(worldArb(true), (input) => {
+        if (input.scope !== undefined) expect(planTarget(input).wiring).toEqual([]);
       }),
       RUNS,
     );
