@@ -1,7 +1,8 @@
 /** Composition root of the worker function: built once per cold start. */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import middy from '@middy/core';
-import { optionalIntEnv } from '../lib/aws/env.js';
+import { createDeadLetterParking } from '../lib/aws/dead-letters.js';
+import { optionalIntEnv, requireEnv } from '../lib/aws/env.js';
 import { buildAwsRuntime } from '../lib/compose/runtime.js';
 import { loadSettings } from '../lib/compose/settings.js';
 import { publishMetrics } from '../lib/observability/middleware.js';
@@ -17,6 +18,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   createWorkerHandler({
     runtime,
     delay: (receiptHandle, seconds) => runtime.queue.changeVisibility(receiptHandle, seconds),
+    deadLetter: createDeadLetterParking(runtime.aws.sqs, requireEnv('DEAD_LETTER_QUEUE_URL')),
     // A target outage is retried after 30 s, 1, 2, 4... minutes rather than the whole visibility timeout.
     retryDelaySeconds: optionalIntEnv('WORKER_RETRY_DELAY_SECONDS', 30, { min: 1, max: 900 }),
   }),

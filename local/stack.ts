@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ScheduledEvent } from 'aws-lambda';
 import { createAwsClients, type AwsClients } from '../lib/aws/clients.js';
-import { createDeadLetterAccess, type DeadLetterAccess } from '../lib/aws/dead-letters.js';
+import { createDeadLetterAccess, createDeadLetterParking, type DeadLetterAccess } from '../lib/aws/dead-letters.js';
 import { createSqsWorkQueue } from '../lib/aws/queue.js';
 import { buildIngestDeps } from '../lib/compose/ingest.js';
 import { buildAwsRuntime, type AwsRuntime } from '../lib/compose/runtime.js';
@@ -237,6 +237,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const worker = createWorkerHandler({
       runtime: workerRuntime,
       delay: (receiptHandle, seconds) => workerRuntime.queue.changeVisibility(receiptHandle, seconds),
+      deadLetter: createDeadLetterParking(aws.sqs, emulators.env.DEAD_LETTER_QUEUE_URL),
       retryDelaySeconds: options.retryDelaySeconds ?? 2,
     });
     const poller: SqsPoller = startSqsPoller({

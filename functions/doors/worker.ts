@@ -18,6 +18,11 @@ export interface WorkerDeps {
   readonly runtime: SyncRuntime;
   /** Hide a record for this many seconds before it is received again. */
   readonly delay: (receiptHandle: string, seconds: number) => Promise<void>;
+  /**
+   * Put a record that can never be applied straight into the dead-letter queue, with its reason.
+   * Absent: such a record goes there by the queue's redrive, after `maxReceiveCount` receives.
+   */
+  readonly deadLetter?: (record: { messageId: string; body: string; messageGroupId?: string }, reason: string) => Promise<void>;
   /** First back-off for retryable failures that named no wait (seconds); doubles per receive, at most 15 minutes. */
   readonly retryDelaySeconds?: number;
 }
@@ -44,13 +49,14 @@ export function createWorkerHandler(deps: WorkerDeps) {
 
   async function processRecord(record: SQSRecord): Promise<boolean> {
     const message = parseRecord(record);
-    if (message === undefined) return false;
+    if (message === undefined) return park(record, 'the record is not a work message');
     log.appendKeys({ correlationId: message.correlationId, messageId: record.messageId, workId: message.id, kind: message.kind });
     try {
       const report = await applyWork(message, runtime);
       log.info('work applied', { targets: report.targets.map((t) => `${t.targetId}:${t.status}`) });
       return true;
     } catch (error) {
+      if (error instanceof SyncError && !error.retryable) return park(record, error.message);
       await onFailure(record, error);
       return false;
     } finally {
@@ -58,17 +64,34 @@ export function createWorkerHandler(deps: WorkerDeps) {
     }
   }
 
+  /** True when the record was parked in the dead-letter queue (then it is done here); false to let SQS retry it. */
+  async function park(record: SQSRecord, reason: string): Promise<boolean> {
+    if (deps.deadLetter === undefined) return false;
+    try {
+      await deps.deadLetter(
+        { messageId: record.messageId, body: record.body, ...(record.attributes.MessageGroupId ? { messageGroupId: record.attributes.MessageGroupId } : {}) },
+        reason,
+      );
+    } catch (error) {
+      log.warn('could not park the record in the dead-letter queue; it stays for a retry', { error: String(error) });
+      return false;
+    }
+    metrics.count('DeadLetterMoves');
+    log.error('record parked in the dead-letter queue: it can never be applied as it is', { messageId: record.messageId, reason });
+    return true;
+  }
+
   function parseRecord(record: SQSRecord): WorkMessage | undefined {
     let body: unknown;
     try {
       body = JSON.parse(record.body);
     } catch {
-      log.error('record body is not JSON: it will reach the dead-letter queue', { messageId: record.messageId });
+      log.error('record body is not JSON', { messageId: record.messageId });
       return undefined;
     }
     const parsed = WorkMessage.safeParse(body);
     if (!parsed.success) {
-      log.error('record is not a work message: it will reach the dead-letter queue', {
+      log.error('record is not a work message', {
         messageId: record.messageId,
         issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
       });
@@ -96,5 +119,6 @@ export function createWorkerHandler(deps: WorkerDeps) {
     } else {
       log.error('work cannot be applied: it will reach the dead-letter queue after its last receive', { reason });
     }
+
   }
 }

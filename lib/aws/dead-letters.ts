@@ -214,3 +214,38 @@ export function createDeadLetterAccess(sqs: SQSClient, options: DeadLetterOption
     },
   };
 }
+
+/** A received work record, as the worker parks it. */
+export interface ParkedRecord {
+  readonly messageId: string;
+  readonly body: string;
+  readonly messageGroupId?: string;
+}
+
+/**
+ * Park a record that can never be applied straight in the dead-letter queue, with its reason as a
+ * message attribute, instead of letting it be received `maxReceiveCount` times first. The caller
+ * then reports the record as done, so SQS deletes it from the work queue.
+ */
+export function createDeadLetterParking(sqs: SQSClient, dlqUrl: string): (record: ParkedRecord, reason: string) => Promise<void> {
+  return async (record, reason) => {
+    await sendEntries(
+      sqs,
+      dlqUrl,
+      [
+        {
+          Id: '0',
+          MessageBody: record.body,
+          MessageGroupId: record.messageGroupId ?? fifoSafe(`parked:${record.messageId}`),
+          MessageDeduplicationId: fifoSafe(createHash('sha256').update(`${record.messageId}#parked`).digest('hex')),
+          MessageAttributes: {
+            // SQS caps a message attribute at 256 KB with the body; a reason is a line, kept short.
+            reason: { DataType: 'String', StringValue: reason.slice(0, 1000) },
+            parkedFrom: { DataType: 'String', StringValue: record.messageId },
+          },
+        },
+      ],
+      'dead-letter queue',
+    );
+  };
+}

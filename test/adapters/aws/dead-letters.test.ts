@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { createDeadLetterAccess } from '../../../lib/aws/dead-letters.js';
+import { createDeadLetterAccess, createDeadLetterParking } from '../../../lib/aws/dead-letters.js';
 import { toEntry } from '../../../lib/aws/queue.js';
 import type { WorkMessage } from '../../../lib/domain/messages.js';
 import { delta, drain, useEmulators } from './emulated.js';
@@ -21,6 +21,18 @@ describe('dead-letter access (local-aws-sqs)', () => {
     const answer = await aws.clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: aws.env.DEAD_LETTER_QUEUE_URL, Entries: entries }));
     expect(answer.Failed ?? []).toEqual([]);
   }
+
+  it('parks a record the worker can never apply, with its reason and its origin', async () => {
+    const parkRecord = createDeadLetterParking(aws.clients.sqs, aws.env.DEAD_LETTER_QUEUE_URL);
+    await parkRecord({ messageId: 'm-42', body: '{"kind":"nonsense"}', messageGroupId: 'user:ada@acme.example' }, 'the record is not a work message');
+
+    const parked = await drain(aws.clients.sqs, aws.env.DEAD_LETTER_QUEUE_URL);
+
+    expect(parked).toHaveLength(1);
+    expect(parked[0]?.Body).toBe('{"kind":"nonsense"}');
+    expect(parked[0]?.MessageAttributes?.['reason']?.StringValue).toBe('the record is not a work message');
+    expect(parked[0]?.MessageAttributes?.['parkedFrom']?.StringValue).toBe('m-42');
+  });
 
   it('receives, filters, sends back, deletes and releases, and depth follows', async () => {
     const access = createDeadLetterAccess(aws.clients.sqs, { dlqUrl: aws.env.DEAD_LETTER_QUEUE_URL, queueUrl: aws.env.QUEUE_URL });

@@ -52,6 +52,28 @@ describe('worker door', () => {
     expect(world.log.lines.some((l) => l.level === 'error' && /not a work message/.test(l.message))).toBe(true);
   });
 
+  it('parks a record that can never be applied in the dead-letter queue at once, with its reason, and reports it done', async () => {
+    const world = demoRuntime();
+    const parked: { messageId: string; reason: string; group: string | undefined }[] = [];
+    const handler = createWorkerHandler({
+      runtime: world.runtime,
+      delay: async () => undefined,
+      deadLetter: async (r, reason) => void parked.push({ messageId: r.messageId, reason, group: r.messageGroupId }),
+    });
+    const result = await handler({ Records: [record('m1', 'not json', 'user:a'), record('m2', removed('e2', 'sam@acme.com'), 'user:sam')] });
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(parked).toEqual([{ messageId: 'm1', reason: 'the record is not a work message', group: 'user:a' }]);
+    expect(world.target('acme-prod-author').members('AEM-Authors')).not.toContain('sam@acme.com');
+    expect(world.metrics.total('DeadLetterMoves')).toBe(1);
+  });
+
+  it('keeps a record for a retry when parking it fails', async () => {
+    const world = demoRuntime();
+    const handler = createWorkerHandler({ runtime: world.runtime, delay: async () => undefined, deadLetter: async () => { throw new Error('DLQ down'); } });
+    expect(await handler({ Records: [record('m1', 'not json')] })).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+  });
+
   it('backs off a retryable failure exponentially by receive count, at most 15 minutes', async () => {
     const world = demoRuntime();
     world.target('acme-campaign').down = true;
