@@ -37,7 +37,7 @@ const RunItem = z.object({
   runId: z.string(),
   targetId: z.string(),
   startedAt: z.number(),
-  status: z.enum(['APPLIED', 'HELD', 'APPROVED', 'REJECTED', 'FAILED', 'INCOMPLETE']),
+  status: z.enum(['APPLIED', 'HELD', 'APPROVING', 'APPROVED', 'REJECTED', 'FAILED', 'INCOMPLETE']),
   verdict: GuardVerdictSchema.optional(),
   counts: z.object({ adds: z.number(), removes: z.number(), wiring: z.number(), deferred: z.number() }),
   heldGz: z.instanceof(Uint8Array).optional(),
@@ -118,17 +118,18 @@ export function createDynamoRunStore(table: TableRef, clock: Clock): RunStore {
       return items.map(toRecord);
     },
 
-    async decide(runId, targetId, status) {
+    async transition(runId, targetId, from, to) {
       try {
         await table.dynamo.send(
           new UpdateCommand({
             TableName: table.tableName,
             Key: key(runId, targetId),
-            UpdateExpression: 'SET #status = :decision, decidedAt = :now',
-            // Only a held run is decided, once: a second approve (or an approve after a reject) is refused.
-            ConditionExpression: '#status = :held',
+            UpdateExpression: 'SET #status = :to, decidedAt = :now',
+            // Timeline: HELD -> APPROVING (an approval claims it; a reject now fails) -> APPROVED once
+            // queued; or HELD -> REJECTED. Only from the expected status, so each decision is taken once.
+            ConditionExpression: '#status = :from',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':decision': status, ':held': 'HELD', ':now': clock.now() },
+            ExpressionAttributeValues: { ':to': to, ':from': from, ':now': clock.now() },
           }),
         );
         return true;

@@ -178,7 +178,7 @@ export const Webhooks = z
     generic: z
       .object({
         secret: SecretRef,
-        toleranceSeconds: z.number().int().min(1).max(3600).default(300).describe('How old a signed request may be, in seconds.'),
+        toleranceSeconds: z.number().int().min(1).max(300).default(300).describe('How far the timestamp of a signed request may be from our clock, in seconds; at most 300 (contract io-events.md §6: more than 5 minutes off is a replay).'),
       })
       .strict()
       .optional()

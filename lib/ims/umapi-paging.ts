@@ -72,7 +72,12 @@ export async function readAllPages<T>(read: PagedRead<T>): Promise<T[] | undefin
       items.push(item);
     }
     read.onPage?.({ page, usersSoFar: items.length, ...(total !== undefined ? { totalUsers: total } : {}) });
-    if (lastPage) break;
+    if (lastPage) {
+      // lastPage on a page before the one X-Page-Count names as last means the server cut the
+      // list short; accepting it would hand back a partial org (contract §3.1).
+      if (pageCount !== undefined && page + 1 < pageCount) throw incomplete(page, `lastPage on page ${page} but X-Page-Count is ${pageCount}`);
+      break;
+    }
   }
 
   if (total !== undefined && items.length !== total) {

@@ -12,10 +12,14 @@ import { DeltaMessage, HintMessage, type WorkMessage } from '../domain/messages.
 import { ConfigError, InvalidSignatureError, ValidationError } from '../errors.js';
 import { formatPath, parseJson, typeOf, valueAt } from './issues.js';
 import type { IngestResult } from './result.js';
+import { notAfterReceipt, toIso } from './time.js';
 
 export const SIGNATURE_HEADER = 'x-ims-sync-signature';
 export const TIMESTAMP_HEADER = 'x-ims-sync-timestamp';
 export const MAX_CHANGES_PER_REQUEST = 100;
+
+/** Shortest shared secret we verify with (contracts/io-events.md §6); `openssl rand -hex 32` gives 64. */
+export const MIN_SECRET_LENGTH = 32;
 
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
 const UNIX_SECONDS = /^\d{1,12}$/;
@@ -32,7 +36,12 @@ export function verifyGenericSignature(
   nowMs: number,
   toleranceSeconds: number,
 ): void {
-  if (secret.length === 0) throw new ConfigError(['webhooks.generic.secret: resolved to an empty string; set a random secret of at least 32 bytes']);
+  // A short secret can be guessed offline from one captured request. Say how long it is, never what it is.
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError([
+      `webhooks.generic.secret: resolved to ${secret.length} characters; at least ${MIN_SECRET_LENGTH} are required — make one with \`openssl rand -hex 32\``,
+    ]);
+  }
   const signatureHeader = req.headers[SIGNATURE_HEADER]?.trim();
   const timestamp = req.headers[TIMESTAMP_HEADER]?.trim();
   if (signatureHeader === undefined) throw new InvalidSignatureError(`generic webhook: missing ${SIGNATURE_HEADER} header, e.g. "sha256=<64 hex digits>"`);
@@ -99,8 +108,14 @@ type ChangeInput = z.infer<typeof ChangeInput>;
 
 const MAX_REPORTED_ISSUES = 10;
 
+export interface GenericContext {
+  readonly correlationId: string;
+  /** When the webhook received the request (ISO 8601): no event time may be later. */
+  readonly receivedAt: string;
+}
+
 /** Parse a verified generic delivery into work messages. Throws ValidationError naming `[index].field`. */
-export function parseGenericDelivery(rawBody: Buffer, expectedOrgId: string, context: { correlationId: string }): IngestResult {
+export function parseGenericDelivery(rawBody: Buffer, expectedOrgId: string, context: GenericContext): IngestResult {
   const json = parseJson(rawBody);
   if (!json.ok) throw new ValidationError('body: expected JSON, one change object or an array of up to 100');
   const batch = Array.isArray(json.value);
@@ -112,6 +127,8 @@ export function parseGenericDelivery(rawBody: Buffer, expectedOrgId: string, con
 
   const problems: string[] = [];
   const changes: ChangeInput[] = [];
+  /** id → first index: the queue deduplicates on the id, so a repeated id would silently drop a change. */
+  const firstIndexOf = new Map<string, number>();
   items.forEach((item, index) => {
     const prefix: PropertyKey[] = batch ? [index] : [];
     const parsed = ChangeInput.safeParse(item);
@@ -123,6 +140,12 @@ export function parseGenericDelivery(rawBody: Buffer, expectedOrgId: string, con
       problems.push(`${formatPath([...prefix, 'orgId'])}: "${parsed.data.orgId}" is not the org this deployment syncs ("${expectedOrgId}")`);
       return;
     }
+    const first = firstIndexOf.get(parsed.data.id);
+    if (first !== undefined) {
+      problems.push(`[${index}].id: "${parsed.data.id}" is also the id of [${first}]; every change in a request needs its own id`);
+      return;
+    }
+    firstIndexOf.set(parsed.data.id, index);
     changes.push(parsed.data);
   });
   if (problems.length > 0) {
@@ -130,7 +153,7 @@ export function parseGenericDelivery(rawBody: Buffer, expectedOrgId: string, con
     const more = problems.length - shown.length;
     throw new ValidationError(shown.join('; ') + (more > 0 ? `; and ${more} more` : ''));
   }
-  return { messages: changes.map((change) => toMessage(change, context.correlationId)), ignored: [] };
+  return { messages: changes.map((change) => toMessage(change, context)), ignored: [] };
 }
 
 function explain(issue: z.core.$ZodIssue, item: unknown, prefix: readonly PropertyKey[]): string[] {
@@ -148,12 +171,13 @@ function explain(issue: z.core.$ZodIssue, item: unknown, prefix: readonly Proper
   return [`${at(issue.path)}: ${expectation}`];
 }
 
-function toMessage(change: ChangeInput, correlationId: string): WorkMessage {
+function toMessage(change: ChangeInput, context: GenericContext): WorkMessage {
   const common = {
     id: change.id,
-    // Normalised to UTC so last-writer-wins never compares strings with different offsets.
-    occurredAt: new Date(change.occurredAt).toISOString(),
-    correlationId,
+    // Normalised to UTC so last-writer-wins never compares strings with different offsets, and never
+    // later than receipt so a future time cannot block every later change for the user.
+    occurredAt: toIso(notAfterReceipt(Date.parse(change.occurredAt), context.receivedAt)),
+    correlationId: context.correlationId,
     source: 'generic' as const,
   };
   const user = { email: change.user.email, ...(change.user.id ? { id: change.user.id } : {}) };

@@ -21,3 +21,15 @@ export function parseEventTime(value: unknown): number | undefined {
 }
 
 export const toIso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * An event time, never later than when we received the event (`receivedAt`, ISO 8601 from our own
+ * clock). A time in the future would win last-writer-wins against every real change that follows it,
+ * so a sender's clock that runs ahead (or a forged `2099-…`) must not be able to freeze a user.
+ */
+export function notAfterReceipt(ms: number, receivedAt: string): number {
+  const receivedMs = Date.parse(receivedAt);
+  // Our own clock's value: unreadable means a programming error, and failing open would defeat the clamp.
+  if (!Number.isFinite(receivedMs)) throw new RangeError(`receivedAt is not an ISO 8601 time: ${JSON.stringify(receivedAt)}`);
+  return Math.min(ms, receivedMs);
+}

@@ -1,7 +1,12 @@
 /**
- * Apply one target's plan slice: drop the changes a newer event already decided (last writer wins
- * per target, user and group), apply the rest with the adapter's fewest calls, then record versions,
- * deferred items and an audit entry for every change.
+ * Apply one target's plan slice: reserve each membership for this IMS fact (last writer wins per
+ * target, user and group), drop what a newer fact already decided, apply the rest with the
+ * adapter's fewest calls, then record deferred items and an audit entry for every change.
+ *
+ * Reserving before applying (a conditional write of the version) makes the check and the record one
+ * atomic step: of two workers racing on one membership, the older fact loses before it touches the
+ * target. A failed apply keeps its reservation; the same event's retry may apply again (same time
+ * and event id), an older one may not, and the next reconciliation, being newer, repairs the rest.
  */
 import { mapLimit } from '../concurrency.js';
 import { isEmptySlice } from '../domain/guard.js';
@@ -21,6 +26,13 @@ export interface ApplyContext {
   readonly actor?: string;
 }
 
+/** A membership the plan decided needs no change (already as IMS says): recorded, so an older fact cannot undo it. */
+export interface Decision {
+  readonly member: string;
+  readonly group: string;
+  readonly present: boolean;
+}
+
 export interface TargetOutcome {
   readonly targetId: string;
   readonly applied: readonly AppliedChange[];
@@ -34,15 +46,23 @@ type Deps = Pick<SyncRuntime, 'stores' | 'clock' | 'metrics' | 'log'>;
 /** Version reads and writes in flight at once: a 500-member slice takes ~30 round trips, not 1000. */
 const STORE_CONCURRENCY = 16;
 
-export async function applyPlanSlice(slice: PlanSlice, deferred: readonly Deferred[], ctx: ApplyContext, deps: Deps): Promise<TargetOutcome> {
+/** The version row of a user's disabled state (AEM `disable-user`), beside their group rows. */
+export const DISABLED_STATE = '(disabled)';
+
+export async function applyPlanSlice(
+  slice: PlanSlice,
+  deferred: readonly Deferred[],
+  ctx: ApplyContext,
+  deps: Deps,
+  decisions: readonly Decision[] = [],
+): Promise<TargetOutcome> {
   const targetId = ctx.binding.config.id;
-  const { fresh, stale } = await dropSuperseded(slice, ctx, deps);
+  const { fresh, stale } = await reserve(slice, ctx, deps);
+  await mapLimit(decisions, STORE_CONCURRENCY, (d) =>
+    deps.stores.versions.putIfNewer(targetId, d.member, d.group, { at: ctx.at, eventId: ctx.eventId, present: d.present }),
+  );
   const result = isEmptySlice(fresh) ? { applied: [], failed: [] } : await ctx.binding.adapter.apply(fresh);
 
-  const memberships = result.applied.filter((c) => (c.op === 'add' || c.op === 'remove') && c.group !== undefined);
-  await mapLimit(memberships, STORE_CONCURRENCY, (change) =>
-    deps.stores.versions.putIfNewer(targetId, change.member, change.group ?? '', { at: ctx.at, eventId: ctx.eventId, present: change.op === 'add' }),
-  );
   if (deferred.length > 0) {
     await deps.stores.deferred.put(deferred.map((item) => ({ ...item, targetId, since: deps.clock.now() })));
   }
@@ -77,28 +97,29 @@ export async function applyPlanSlice(slice: PlanSlice, deferred: readonly Deferr
 }
 
 /**
- * Keep only memberships whose newest applied version is older than this fact. An older event that
- * arrives late, or a snapshot read before a delta was applied, never undoes the newer change.
+ * Reserve every membership change (and disabled state) for this fact with a conditional version
+ * write; keep only those it won. An older event arriving late, or a snapshot read before a newer
+ * delta was applied, never undoes the newer change. Wiring is additive and needs no version.
  */
-async function dropSuperseded(slice: PlanSlice, ctx: ApplyContext, deps: Deps): Promise<{ fresh: PlanSlice; stale: AppliedChange[] }> {
+async function reserve(slice: PlanSlice, ctx: ApplyContext, deps: Deps): Promise<{ fresh: PlanSlice; stale: AppliedChange[] }> {
   const targetId = ctx.binding.config.id;
   const stale: AppliedChange[] = [];
-  const isFresh = async (member: string, group: string, op: 'add' | 'remove'): Promise<boolean> => {
-    const version = await deps.stores.versions.get(targetId, member, group);
-    const superseded = version !== undefined && version.at > ctx.at;
-    if (superseded) stale.push({ op, group, member });
-    return !superseded;
+  const won = async (member: string, group: string, present: boolean, change: AppliedChange): Promise<boolean> => {
+    const ok = await deps.stores.versions.putIfNewer(targetId, member, group, { at: ctx.at, eventId: ctx.eventId, present });
+    if (!ok) stale.push(change);
+    return ok;
   };
+  const keep = async (members: readonly string[], decide: (member: string) => Promise<boolean>): Promise<string[]> =>
+    (await mapLimit(members, STORE_CONCURRENCY, async (m) => ((await decide(m)) ? m : undefined))).filter((m): m is string => m !== undefined);
+
   const changes: GroupChange[] = [];
   for (const change of slice.changes) {
-    const keep = async (members: readonly string[], op: 'add' | 'remove') =>
-      (await mapLimit(members, STORE_CONCURRENCY, async (m) => ((await isFresh(m, change.group, op)) ? m : undefined))).filter(
-        (m): m is string => m !== undefined,
-      );
-    const add = await keep(change.add, 'add');
-    const remove = await keep(change.remove, 'remove');
-    if (add.length > 0 || remove.length > 0) changes.push({ group: change.group, add, remove });
+    const group = change.group;
+    const add = await keep(change.add, (m) => won(m, group, true, { op: 'add', group, member: m }));
+    const remove = await keep(change.remove, (m) => won(m, group, false, { op: 'remove', group, member: m }));
+    if (add.length > 0 || remove.length > 0) changes.push({ group, add, remove });
   }
-  return { fresh: { ...slice, changes }, stale };
+  const disable = await keep(slice.disable, (m) => won(m, DISABLED_STATE, true, { op: 'disable', member: m }));
+  const enable = await keep(slice.enable, (m) => won(m, DISABLED_STATE, false, { op: 'enable', member: m }));
+  return { fresh: { changes, wiring: slice.wiring, disable, enable }, stale };
 }
-

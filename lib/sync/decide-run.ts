@@ -31,19 +31,21 @@ export async function decideRun(
 
 async function decideOne(record: RunTargetRecord, decision: 'approve' | 'reject', rt: Pick<SyncRuntime, 'stores' | 'queue' | 'log'>): Promise<RunDecision> {
   const { runId, targetId } = record;
-  if (record.status !== 'HELD') return { runId, targetId, outcome: 'not-held', queuedMessages: 0 };
+  const runs = rt.stores.runs;
   if (decision === 'reject') {
-    const moved = await rt.stores.runs.decide(runId, targetId, 'REJECTED');
+    const moved = await runs.transition(runId, targetId, 'HELD', 'REJECTED');
     if (moved) rt.log.info('held removals rejected', { runId, targetId });
     return { runId, targetId, outcome: moved ? 'rejected' : 'not-held', queuedMessages: 0 };
   }
-  // Queue first, then mark approved: a failure in between leaves the run HELD (approve again), never
-  // APPROVED with nothing queued. Queuing twice is harmless: same message ids, idempotent work.
+  // Claim first (HELD -> APPROVING), so a reject can no longer win; then queue; then APPROVED. A
+  // failure in between leaves the run APPROVING: approving again queues the same message ids, which
+  // the queue deduplicates and the worker applies once.
+  const claimed = record.status === 'APPROVING' || (record.status === 'HELD' && (await runs.transition(runId, targetId, 'HELD', 'APPROVING')));
+  if (!claimed) return { runId, targetId, outcome: 'not-held', queuedMessages: 0 };
   const snapshotAt = new Date(record.snapshotAt ?? record.startedAt).toISOString();
   const messages = record.held ? fanOut(record.held, { runId, targetId, snapshotAt, correlationId: runId, part: 'approved' }) : [];
   if (messages.length > 0) await rt.queue.send(messages);
-  const moved = await rt.stores.runs.decide(runId, targetId, 'APPROVED');
-  if (!moved) return { runId, targetId, outcome: 'not-held', queuedMessages: messages.length };
+  await runs.transition(runId, targetId, 'APPROVING', 'APPROVED');
   rt.log.info('held removals approved and queued', { runId, targetId, messages: messages.length });
   return { runId, targetId, outcome: 'approved', queuedMessages: messages.length };
 }

@@ -1,8 +1,10 @@
 /**
  * Cut a target's plan slice into queue messages: one per changed group (large groups in chunks, so a
  * message stays far below SQS's 256 KB), one for wiring, one for disable/enable. Ids are derived from
- * the run, target and position, so sending the same run twice is deduplicated by the queue.
+ * the run, the target and the slice's content, so sending the same work twice is deduplicated by the
+ * queue and the worker's idempotency, while a rerun of the run that planned something else is not.
  */
+import { createHash } from 'node:crypto';
 import type { ReconcileMessage } from '../domain/messages.js';
 import type { PlanSlice } from '../domain/plan-types.js';
 
@@ -38,9 +40,9 @@ export function fanOut(slice: PlanSlice, meta: FanOutMeta): ReconcileMessage[] {
     const chunk = users.slice(i, i + MEMBERS_PER_MESSAGE);
     slices.push({ ...EMPTY, disable: chunk.filter((c) => c.op === 'disable').map((c) => c.u), enable: chunk.filter((c) => c.op === 'enable').map((c) => c.u) });
   }
-  return slices.map((part, index) => ({
+  return slices.map((part) => ({
     kind: 'reconcile',
-    id: `${meta.runId}:${meta.targetId}:${meta.part}:${index}`,
+    id: sliceId(meta, part),
     occurredAt: meta.snapshotAt,
     snapshotAt: meta.snapshotAt,
     correlationId: meta.correlationId,
@@ -54,4 +56,11 @@ export function fanOut(slice: PlanSlice, meta: FanOutMeta): ReconcileMessage[] {
       enable: [...part.enable],
     },
   }));
+}
+
+/** `<run>:<target>:<part>:<content hash>`, at most 128 characters (the message schema's limit). */
+function sliceId(meta: FanOutMeta, slice: PlanSlice): string {
+  const content = createHash('sha256').update(JSON.stringify(slice)).digest('hex').slice(0, 16);
+  const id = `${meta.runId}:${meta.targetId}:${meta.part}:${content}`;
+  return id.length <= 128 ? id : `${createHash('sha256').update(id).digest('hex')}:${content}`;
 }

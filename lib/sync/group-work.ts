@@ -9,6 +9,7 @@ import { isManagedName, managedGroupsFor, targetGroupName } from '../domain/mana
 import type { HintMessage } from '../domain/messages.js';
 import { planTarget } from '../domain/plan.js';
 import { applyPlanSlice } from './apply-plan.js';
+import { unchangedDecisions } from './decisions.js';
 import { forEachTarget, type TargetReport } from './per-target.js';
 import type { SyncRuntime } from './runtime.js';
 
@@ -35,8 +36,10 @@ export async function applyGroupHint(message: HintMessage & { group: string }, r
     if (managed.size === 0) return 'not-concerned';
     const actual = await binding.adapter.readState({ groups: [...managed.values()].map((g) => g.name) });
     const desired = desiredMembers(members, target, managed, rt.config.identity);
-    const plan = planTarget({ target, managed, desired, actual });
-    return applyPlanSlice(plan, plan.deferred, { binding, eventId: message.id, at: readAt, cause: `event ${message.id}`, ...(message.actor ? { actor: message.actor } : {}) }, rt);
+    // Members of G alone say nothing of anyone's access through other groups: a group hint never disables.
+    const plan = { ...planTarget({ target, managed, desired, actual }), disable: [], enable: [] };
+    const context = { binding, eventId: message.id, at: readAt, cause: `event ${message.id}`, ...(message.actor ? { actor: message.actor } : {}) };
+    return applyPlanSlice(plan, plan.deferred, context, rt, unchangedDecisions(plan, actual, desired, actual.identities.keys()));
   });
   return { messageId: message.id, targets };
 }

@@ -59,7 +59,7 @@ export async function ingestGeneric(request: WebhookRequest, deps: IngestDeps): 
   checkSize(request, deps);
   verifyGenericSignature(request, await deps.genericSecret(), deps.clock.now(), settings.toleranceSeconds);
   const correlationId = request.headers['x-request-id'] ?? `generic-${deps.clock.now()}`;
-  const result = parseGenericDelivery(request.rawBody, deps.config.org.id, { correlationId });
+  const result = parseGenericDelivery(request.rawBody, deps.config.org.id, { correlationId, receivedAt: new Date(deps.clock.now()).toISOString() });
   return enqueue(result, 'generic', deps);
 }
 

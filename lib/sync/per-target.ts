@@ -23,37 +23,46 @@ export async function forEachTarget(
   await Promise.all(
     bindings.map(async (binding) => {
       const targetId = binding.config.id;
-      const claim = await rt.stores.idempotency.begin(eventId, targetId, IDEMPOTENCY_LEASE_MS);
-      if (claim === 'already-done') {
-        reports.push({ targetId, status: 'already-done' });
-        return;
-      }
-      if (claim === 'in-progress') {
-        failures.push({ targetId, reason: 'another delivery of this event is being applied', retryable: true });
-        return;
-      }
       try {
-        const outcome = await work(binding);
-        if (outcome !== 'not-concerned' && outcome.failed.length > 0) {
-          const retryable = outcome.failed.some((f) => f.retryable);
-          failures.push({
-            targetId,
-            reason: `${outcome.failed.length} change(s) failed: ${outcome.failed[0]?.error ?? ''}`,
-            retryable,
-          });
-          await rt.stores.idempotency.release(eventId, targetId);
-          return;
-        }
-        await rt.stores.idempotency.complete(eventId, targetId);
-        reports.push(outcome === 'not-concerned' ? { targetId, status: 'not-concerned' } : { targetId, status: 'applied', outcome });
+        const report = await workOnTarget(binding);
+        if (report !== undefined) reports.push(report);
       } catch (error) {
-        await rt.stores.idempotency.release(eventId, targetId);
-        const failure = toTargetFailure(targetId, error);
-        rt.log.warn('target failed', { targetId, reason: failure.reason, retryable: failure.retryable });
-        failures.push(failure);
+        // A store failure (claim, complete, release) fails this target alone, never the others mid-way.
+        failures.push(toTargetFailure(targetId, error));
       }
     }),
   );
+
+  async function workOnTarget(binding: TargetBinding): Promise<TargetReport | undefined> {
+    const targetId = binding.config.id;
+    const claim = await rt.stores.idempotency.begin(eventId, targetId, IDEMPOTENCY_LEASE_MS);
+    if (claim === 'already-done') return { targetId, status: 'already-done' };
+    if (claim === 'in-progress') {
+      failures.push({ targetId, reason: 'another delivery of this event is being applied', retryable: true });
+      return undefined;
+    }
+    let outcome: TargetOutcome | 'not-concerned';
+    try {
+      outcome = await work(binding);
+    } catch (error) {
+      await rt.stores.idempotency.release(eventId, targetId);
+      const failure = toTargetFailure(targetId, error);
+      rt.log.warn('target failed', { targetId, reason: failure.reason, retryable: failure.retryable });
+      failures.push(failure);
+      return undefined;
+    }
+    if (outcome !== 'not-concerned' && outcome.failed.length > 0) {
+      failures.push({
+        targetId,
+        reason: `${outcome.failed.length} change(s) failed: ${outcome.failed[0]?.error ?? ''}`,
+        retryable: outcome.failed.some((f) => f.retryable),
+      });
+      await rt.stores.idempotency.release(eventId, targetId);
+      return undefined;
+    }
+    await rt.stores.idempotency.complete(eventId, targetId);
+    return outcome === 'not-concerned' ? { targetId, status: 'not-concerned' } : { targetId, status: 'applied', outcome };
+  }
   if (failures.length > 0) throw new WorkFailedError(failures);
   return reports.sort((a, b) => a.targetId.localeCompare(b.targetId));
 }

@@ -45,7 +45,8 @@ export interface DeferredStore {
   list(targetId?: string): Promise<DeferredRecord[]>;
 }
 
-export type RunStatus = 'APPLIED' | 'HELD' | 'APPROVED' | 'REJECTED' | 'FAILED' | 'INCOMPLETE';
+/** APPROVING: an approval has claimed the held removals and is queuing them (approve again to finish). */
+export type RunStatus = 'APPLIED' | 'HELD' | 'APPROVING' | 'APPROVED' | 'REJECTED' | 'FAILED' | 'INCOMPLETE';
 
 export interface RunTargetRecord {
   readonly runId: string;
@@ -65,8 +66,8 @@ export interface RunStore {
   get(runId: string): Promise<RunTargetRecord[]>;
   /** Newest first. */
   list(limit: number): Promise<RunTargetRecord[]>;
-  /** Move HELD to APPROVED or REJECTED; false when the run was not HELD (already decided). */
-  decide(runId: string, targetId: string, status: 'APPROVED' | 'REJECTED'): Promise<boolean>;
+  /** Move a run's target from one status to another, only if it is in `from` now (conditional); false otherwise. */
+  transition(runId: string, targetId: string, from: RunStatus, to: RunStatus): Promise<boolean>;
 }
 
 export interface AuditEntry {

@@ -115,21 +115,29 @@ async function reconcileTarget(
   const nothing = size.adds + size.removes + size.wiring + size.disable + size.enable === 0;
   if (options.mode === 'plan') return { targetId, status: nothing ? 'nothing-to-do' : 'planned', plan, verdict, queuedMessages: 0 };
 
-  await replaceDeferred(rt, targetId, plan);
-  const base = { runId: options.runId, targetId, snapshotAt: new Date(startedAt).toISOString(), correlationId: options.runId };
-  if (verdict.verdict === 'hold') {
-    const { safe, risky } = splitForGuard(plan);
-    const messages = fanOut(safe, { ...base, part: 'run' });
+  try {
+    await replaceDeferred(rt, targetId, plan);
+    const base = { runId: options.runId, targetId, snapshotAt: new Date(startedAt).toISOString(), correlationId: options.runId };
+    if (verdict.verdict === 'hold') {
+      const { safe, risky } = splitForGuard(plan);
+      const messages = fanOut(safe, { ...base, part: 'run' });
+      await rt.queue.send(messages);
+      rt.metrics.count('GuardTrips', 1, { target: targetId });
+      rt.log.warn('guard held the removals of this target for approval', { runId: options.runId, targetId, reason: verdict.reason });
+      await recordRun(rt, options.runId, targetId, startedAt, 'HELD', counts, { verdict, held: risky });
+      return { targetId, status: 'held', plan, verdict, queuedMessages: messages.length };
+    }
+    const messages = fanOut(plan, { ...base, part: 'run' });
     await rt.queue.send(messages);
-    rt.metrics.count('GuardTrips', 1, { target: targetId });
-    rt.log.warn('guard held the removals of this target for approval', { runId: options.runId, targetId, reason: verdict.reason });
-    await recordRun(rt, options.runId, targetId, startedAt, 'HELD', counts, { verdict, held: risky });
-    return { targetId, status: 'held', plan, verdict, queuedMessages: messages.length };
+    await recordRun(rt, options.runId, targetId, startedAt, 'APPLIED', counts, { verdict });
+    return { targetId, status: nothing ? 'nothing-to-do' : 'queued', plan, verdict, queuedMessages: messages.length };
+  } catch (error) {
+    // One target's queue or store failure does not stop the others; the next run plans it again.
+    const reason = `planned, but its work could not be queued or recorded: ${error instanceof Error ? error.message : String(error)}`;
+    rt.log.error('reconciliation of a target failed after planning', { runId: options.runId, targetId, reason });
+    await recordRun(rt, options.runId, targetId, startedAt, 'FAILED', counts, { verdict, reason }).catch(() => undefined);
+    return { targetId, status: 'failed', plan, verdict, queuedMessages: 0, error: reason };
   }
-  const messages = fanOut(plan, { ...base, part: 'run' });
-  await rt.queue.send(messages);
-  await recordRun(rt, options.runId, targetId, startedAt, 'APPLIED', counts, { verdict });
-  return { targetId, status: nothing ? 'nothing-to-do' : 'queued', plan, verdict, queuedMessages: messages.length };
 }
 
 /** The deferred items of a target are exactly those of its latest plan. */

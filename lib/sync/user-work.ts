@@ -16,6 +16,7 @@ import { planTarget } from '../domain/plan.js';
 import type { TargetPlan } from '../domain/plan-types.js';
 import { SyncError } from '../errors.js';
 import { applyPlanSlice, type TargetOutcome } from './apply-plan.js';
+import { unchangedDecisions } from './decisions.js';
 import { forEachTarget, type TargetReport } from './per-target.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
 
@@ -106,14 +107,16 @@ async function planAndApply(binding: TargetBinding, message: UserMessage, fact: 
     }
   }
   const access = fact.kind === 'present' ? accessKeys([fact.user], target, rt.config.identity) : new Set<string>();
-  const plan: TargetPlan = planTarget({ target, managed, desired, actual, scope: [key], access });
+  const planned: TargetPlan = planTarget({ target, managed, desired, actual, scope: [key], access });
+  // The fallback knows one removal, not whether the user keeps access elsewhere: it never disables.
+  const plan = fact.kind === 'removed-from' ? { ...planned, disable: [], enable: [] } : planned;
   return applyPlanSlice(plan, plan.deferred, {
     binding,
     eventId: message.id,
     at: fact.at,
     cause: `event ${message.id}`,
     ...(message.actor ? { actor: message.actor } : {}),
-  }, rt);
+  }, rt, unchangedDecisions(plan, actual, desired, [key]));
 }
 
 /** The user's key in a target when no UMAPI user is at hand: only what the event carries. */

@@ -92,7 +92,7 @@ beforeAll(async () => {
     AEM_STAGE_URL: aemStage.url,
     CAMPAIGN_URL: campaign.url,
     DEMO_IMS_CLIENT_SECRET: fixture.clientSecret,
-    DEMO_WEBHOOK_SECRET: 'demo-webhook-secret',
+    DEMO_WEBHOOK_SECRET: 'demo-webhook-secret-0123456789abcdef',
     DEMO_AEM_PASSWORD: 'admin',
     DEMO_CAMPAIGN_PASSWORD: 'admin',
   };

@@ -49,7 +49,8 @@ export function memoryVersions(): VersionStore & { versions: Map<string, Members
     },
     async putIfNewer(t, u, g, version) {
       const current = versions.get(key(t, u, g));
-      if (current && (current.at > version.at || (current.at === version.at && current.eventId >= version.eventId))) return false;
+      // As the DynamoDB store: older loses; at the same time the larger event id wins; the same event rewrites.
+      if (current && (current.at > version.at || (current.at === version.at && current.eventId > version.eventId))) return false;
       versions.set(key(t, u, g), version);
       return true;
     },
@@ -95,11 +96,11 @@ export function memoryRuns(): RunStore & { records: RunTargetRecord[] } {
     async list(limit) {
       return [...records].sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);
     },
-    async decide(runId, targetId, status) {
+    async transition(runId, targetId, from, to) {
       const i = records.findIndex((r) => r.runId === runId && r.targetId === targetId);
       const record = records[i];
-      if (record === undefined || record.status !== 'HELD') return false;
-      records[i] = { ...record, status };
+      if (record === undefined || record.status !== from) return false;
+      records[i] = { ...record, status: to };
       return true;
     },
   };

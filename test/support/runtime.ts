@@ -14,7 +14,7 @@ import { memoryUmapi } from './memory-umapi.js';
 
 export const DEMO_ENV = {
   DEMO_IMS_CLIENT_SECRET: 'demo-client-secret',
-  DEMO_WEBHOOK_SECRET: 'demo-webhook-secret',
+  DEMO_WEBHOOK_SECRET: 'demo-webhook-secret-0123456789abcdef',
   DEMO_AEM_PASSWORD: 'admin',
   DEMO_CAMPAIGN_PASSWORD: 'admin',
 };

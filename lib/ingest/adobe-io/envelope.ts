@@ -15,7 +15,7 @@ import { InvalidSignatureError, ValidationError } from '../../errors.js';
 import { DeltaMessage, HintMessage, type WorkMessage } from '../../domain/messages.js';
 import { describeIssue, formatPath, parseJson, typeOf } from '../issues.js';
 import type { IgnoredEvent, IngestResult } from '../result.js';
-import { parseEventTime, toIso } from '../time.js';
+import { notAfterReceipt, parseEventTime, toIso } from '../time.js';
 import { OcsfAuditEvent, decideAuditEvent, factsOf } from './audit-events.js';
 
 export { isChallenge, validationUrlOf } from './handshake.js';
@@ -126,7 +126,8 @@ function parseOne(
   const actor = data.actor?.user?.email_addr ?? data.actor?.user?.name ?? undefined;
   const common = {
     id,
-    occurredAt: occurredMs !== undefined ? toIso(occurredMs) : context.receivedAt,
+    // Never later than receipt: a future time would block every later change in last-writer-wins.
+    occurredAt: occurredMs !== undefined ? toIso(notAfterReceipt(occurredMs, context.receivedAt)) : context.receivedAt,
     correlationId: context.correlationId,
     source: 'adobe-io' as const,
     ...(actor ? { actor } : {}),

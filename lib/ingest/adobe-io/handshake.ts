@@ -34,9 +34,15 @@ export function validationUrlOf(rawBody: Buffer): string | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const value = (body as Record<string, unknown>)['validationUrl'];
   if (typeof value !== 'string') return undefined;
+  let url: URL;
   try {
-    return new URL(value).protocol === 'https:' ? value : undefined;
+    url = new URL(value);
   } catch {
     return undefined;
   }
+  // Only Adobe's own validation endpoint (§1: `https://csm.adobe.io/...`): the URL is logged for a
+  // person to open, so a forged body must not be able to put an arbitrary link in front of them.
+  const host = url.hostname.toLowerCase();
+  const adobe = host === 'adobe.io' || host.endsWith('.adobe.io');
+  return url.protocol === 'https:' && adobe ? value : undefined;
 }

@@ -6,10 +6,14 @@
  * filtered on `authorizableId`, compared case-insensitively as Oak looks ids up; an exact-case
  * match wins over a folded one. Only found authorizables are cached: a missing group may be
  * created by the next IMS login.
+ *
+ * IMS-ness comes from `rep:externalId` (contracts/aem.md §1, §6). The search documents no such field
+ * (§3): when its item has no `externalId`, IMS-ness is unknown (`ims: undefined`), never "local", and
+ * `isIms` reads it through the documented QueryBuilder, one call, cached.
  */
 import { foldName } from '../../domain/ims.js';
 import type { AemClient } from './client.js';
-import { isImsExternalId, queryImsGroups, type QueriedAuthorizable } from './queries.js';
+import { isImsExternalId, queryImsGroups, queryUserIsIms, type QueriedAuthorizable } from './queries.js';
 import { SearchAnswer } from './schemas.js';
 
 export type AuthorizableKind = 'user' | 'group';
@@ -61,9 +65,22 @@ export class Directory {
     const candidates = answer.authorizables.filter((a) => a.type === kind && foldName(a.authorizableId) === foldName(id));
     const best = candidates.find((a) => a.authorizableId === id) ?? candidates[0];
     if (best === undefined) return undefined;
-    const found: Authorizable = { id: best.authorizableId, kind, home: best.home, ims: isImsExternalId(best.externalId) };
+    // An absent `externalId` says nothing (contracts/aem.md §3 does not document it): unknown, not local.
+    const ims = best.externalId === undefined ? undefined : isImsExternalId(best.externalId);
+    const found: Authorizable = { id: best.authorizableId, kind, home: best.home, ...(ims === undefined ? {} : { ims }) };
     this.cache.set(Directory.key(kind, id), found);
     return found;
+  }
+
+  /**
+   * Whether a found user is an IMS user: as recorded, else from `rep:externalId` by QueryBuilder
+   * (one call, then cached). A failed read throws: the caller must not take the user for local.
+   */
+  async isIms(user: Authorizable): Promise<boolean> {
+    if (user.ims !== undefined) return user.ims;
+    const ims = await queryUserIsIms(this.client, user.id);
+    this.cache.set(Directory.key(user.kind, user.id), { ...user, ims });
+    return ims;
   }
 
   /** Every IMS group in ONE call; also fills the cache with their homes. */

@@ -5,7 +5,8 @@
  */
 import { IncompleteReadError, ProtocolError } from '../../errors.js';
 import type { AemClient } from './client.js';
-import { QueryAnswer } from './schemas.js';
+import { foldName } from '../../domain/ims.js';
+import { QueryAnswer, type QueryHit } from './schemas.js';
 
 /** IMS authorizables carry `rep:externalId = "<id>;ims"` (contracts/aem.md §1). */
 export const IMS_EXTERNAL_ID_SUFFIX = ';ims';
@@ -22,13 +23,18 @@ export interface QueriedAuthorizable {
 const SELECTIVE = { 'p.limit': '-1', 'p.hits': 'selective', 'p.properties': 'jcr:path rep:authorizableId rep:externalId rep:disabled' };
 const IMS_ONLY = { property: 'rep:externalId', 'property.operation': 'like', 'property.value': `%${IMS_EXTERNAL_ID_SUFFIX}` };
 
-async function query(client: AemClient, call: string, params: Record<string, string>): Promise<QueriedAuthorizable[]> {
+async function queryHits(client: AemClient, call: string, params: Record<string, string>): Promise<QueryHit[]> {
   const answer = await client.getJson(call, `/bin/querybuilder.json?${new URLSearchParams(params).toString()}`, QueryAnswer);
   if (!answer.success) throw new ProtocolError('aem', `aem ${call}: QueryBuilder answered success=false`);
   if (answer.more === true || (answer.total !== undefined && answer.hits.length < answer.total)) {
     throw new IncompleteReadError('aem', `aem ${call}: QueryBuilder returned ${answer.hits.length} of ${answer.total ?? 'more'} hits`);
   }
-  return answer.hits.map((hit) => ({ id: hit['rep:authorizableId'], home: hit['jcr:path'], ims: isImsExternalId(hit['rep:externalId']), disabled: hit['rep:disabled'] !== undefined }));
+  return answer.hits;
+}
+
+async function query(client: AemClient, call: string, params: Record<string, string>): Promise<QueriedAuthorizable[]> {
+  const hits = await queryHits(client, call, params);
+  return hits.map((hit) => ({ id: hit['rep:authorizableId'], home: hit['jcr:path'], ims: isImsExternalId(hit['rep:externalId']), disabled: hit['rep:disabled'] !== undefined }));
 }
 
 /** Every IMS group of the instance. */
@@ -47,4 +53,28 @@ export async function queryImsUsers(client: AemClient): Promise<QueriedAuthoriza
 /** Every group, IMS or not: tells group members from users when a member list does not say. */
 export async function queryAllGroups(client: AemClient): Promise<QueriedAuthorizable[]> {
   return query(client, 'list all groups', { path: '/home/groups', type: 'rep:Group', ...SELECTIVE });
+}
+
+/**
+ * Whether one user (id as AEM spells it) is an IMS user, from its `rep:externalId` through the
+ * documented QueryBuilder (contracts/aem.md §3, §6): for when the search answer did not say, since
+ * the search documents no `externalId`. Hits are filtered on the exact id, compared
+ * case-insensitively as Oak looks ids up. No hit (the user just vanished, or the answer is not what
+ * was asked) is an IncompleteReadError: IMS-ness stays unknown, never "local", and the work is retried.
+ */
+export async function queryUserIsIms(client: AemClient, userId: string): Promise<boolean> {
+  const call = `read rep:externalId of user "${userId}"`;
+  const hits = await queryHits(client, call, {
+    path: '/home/users',
+    type: 'rep:User',
+    property: 'rep:authorizableId',
+    'property.value': userId,
+    'p.limit': '-1',
+    'p.hits': 'selective',
+    'p.properties': 'jcr:path rep:authorizableId rep:externalId',
+  });
+  const matching = hits.filter((hit) => foldName(hit['rep:authorizableId']) === foldName(userId));
+  const hit = matching.find((h) => h['rep:authorizableId'] === userId) ?? matching[0];
+  if (hit === undefined) throw new IncompleteReadError('aem', `aem ${call}: QueryBuilder found no user "${userId}" (IMS or local unknown)`);
+  return isImsExternalId(hit['rep:externalId']);
 }

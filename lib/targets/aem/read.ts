@@ -10,7 +10,8 @@
  *
  * User-centric (webhook, `users` given): each user is looked up (search, cached) and their own
  * `.rw.json` says which groups they are a declared member of — a few calls per user, whatever the
- * size of the groups. Group existence comes from the IMS group list (one QueryBuilder call, cached).
+ * size of the groups. When the search answer does not say whether a user is IMS, one QueryBuilder
+ * call on their `rep:externalId` does. Group existence comes from the IMS group list (one QueryBuilder call, cached).
  * A failed read throws: the user's state is unknown, and the work is retried.
  */
 import { foldName } from '../../domain/ims.js';
@@ -71,7 +72,8 @@ async function readUserCentric(ctx: AemContext, groupNames: readonly string[], k
   const memberOf = new Map<string, Set<string>>();
   await mapLimit(users, concurrency, async ({ key, user }) => {
     if (user === undefined) return;
-    identities.set(key, user.ims === true ? 'ims' : 'local');
+    // Unknown IMS-ness is read, never defaulted to local: a local user is never revoked (contracts/aem.md §6).
+    identities.set(key, (await ctx.directory.isIms(user)) ? 'ims' : 'local');
     const call = `read user "${user.id}"`;
     const answer = await ctx.client.getJson(call, `${homeUrlPath(call, user.home)}.rw.json?props=declaredMemberOf`, UserAnswer);
     memberOf.set(key, new Set(answer.declaredMemberOf.map((g) => foldName(g.authorizableId))));

@@ -9,10 +9,11 @@ import { z } from 'zod';
 export const CsrfAnswer = z.looseObject({ token: z.string().min(1) });
 
 /**
- * One item of `GET /libs/granite/security/search/authorizables.json` (contracts/aem.md §3).
- * `externalId` [assumed]: the item carries the authorizable's `rep:externalId` when it has one; the
- * user-centric read takes IMS-ness from it (one call per user). Kept here, in one place, so that a
- * real instance answering otherwise changes one line.
+ * One item of `GET /libs/granite/security/search/authorizables.json` (contracts/aem.md §3 documents
+ * `authorizableId`, `type`, `home`, `name`). `externalId` [assumed, undocumented]: when an item
+ * carries it, it is the authorizable's `rep:externalId` and says IMS or not. When it is absent the
+ * answer does not say (a local user and an instance that never sends the field look alike), so the
+ * Directory records IMS-ness as unknown and reads `rep:externalId` through QueryBuilder.
  */
 export const SearchItem = z.looseObject({
   authorizableId: z.string().min(1),
@@ -31,6 +32,7 @@ export const QueryHit = z.looseObject({
   /** Present (the reason) on a disabled user. */
   'rep:disabled': z.string().optional(),
 });
+export type QueryHit = z.infer<typeof QueryHit>;
 export const QueryAnswer = z.looseObject({
   success: z.boolean(),
   total: z.number().int().optional(),

@@ -82,11 +82,12 @@ describe('run store (dynalite)', () => {
     const runId = uniqueId('run');
     await store.put({ runId, targetId: 'author', startedAt: T, status: 'HELD', verdict, counts });
 
-    const approve = await store.decide(runId, 'author', 'APPROVED');
-    const rejectAfterwards = await store.decide(runId, 'author', 'REJECTED');
-    const unknownRun = await store.decide(uniqueId('run'), 'author', 'APPROVED');
+    const claim = await store.transition(runId, 'author', 'HELD', 'APPROVING');
+    const rejectAfterwards = await store.transition(runId, 'author', 'HELD', 'REJECTED');
+    const done = await store.transition(runId, 'author', 'APPROVING', 'APPROVED');
+    const unknownRun = await store.transition(uniqueId('run'), 'author', 'HELD', 'APPROVING');
 
-    expect([approve, rejectAfterwards, unknownRun]).toEqual([true, false, false]);
+    expect([claim, rejectAfterwards, done, unknownRun]).toEqual([true, false, true, false]);
     expect((await store.get(runId))[0]?.status).toBe('APPROVED');
   });
 });

@@ -168,6 +168,11 @@ const cases: readonly Case[] = [
     expected: ['guard.maxRemovals: expected a number, got a string'],
   },
   {
+    name: 'a generic webhook tolerance above 5 minutes (contract io-events.md §6)',
+    edit: (doc) => doc.setIn(['webhooks', 'generic', 'toleranceSeconds'], 301),
+    expected: ['webhooks.generic.toleranceSeconds: must be at most 300'],
+  },
+  {
     name: 'a number out of range',
     edit: (doc) => doc.setIn(['targets', 0, 'limits'], doc.createNode({ concurrency: 0 })),
     expected: ['targets[0].limits.concurrency: must be at least 1'],

@@ -8,7 +8,7 @@ import { fakeClock } from '../../support/clock.js';
 import { memoryQueue } from '../../support/memory-stores.js';
 import { demoConfig } from '../../support/runtime.js';
 
-const SECRET = 'door-test-secret';
+const SECRET = 'door-test-secret-0123456789abcdef';
 
 function door() {
   const queue = memoryQueue();

@@ -61,6 +61,30 @@ describe('UMAPI paging checks', () => {
     expect(http.requests).toHaveLength(1);
   });
 
+  it('stops with IncompleteReadError when lastPage comes before the last page X-Page-Count names', async () => {
+    const headers = { 'x-page-count': '3' };
+    const http = pagedTransport([
+      { users: [user(1)], lastPage: true, headers },
+      { users: [user(2)], lastPage: false, headers },
+      { users: [user(3)], lastPage: true, headers },
+    ]);
+
+    await expect(clientOver(http).listUsers()).rejects.toThrow(/lastPage on page 0 but X-Page-Count is 3/);
+    expect(http.requests).toHaveLength(1);
+  });
+
+  it('accepts lastPage on the page X-Page-Count names as last', async () => {
+    const headers = { 'x-page-count': '2' };
+    const http = pagedTransport([
+      { users: [user(1)], lastPage: false, headers },
+      { users: [user(2)], lastPage: true, headers },
+    ]);
+
+    const users = await clientOver(http).listUsers();
+
+    expect(users.map((u) => u.id)).toEqual(['U1@AdobeID', 'U2@AdobeID']);
+  });
+
   it('stops when X-Total-Count changes during the read', async () => {
     const http = pagedTransport([
       { users: [user(1)], lastPage: false, headers: { 'x-total-count': '2' } },

@@ -212,6 +212,11 @@ describe('parseAdobeIoDelivery: envelope', () => {
     expect(parse(event).messages).toMatchObject([{ kind: 'hint', occurredAt: context.receivedAt, reason: 'USER_REMOVE: user.removed without a readable time; re-check' }]);
   });
 
+  it('clamps an event time later than receipt to the receive time (a future time would win every later change)', () => {
+    const event = auditCloudEvent({ eventCode: 'USER_REMOVE', timeMs: Date.parse('2099-01-01T00:00:00Z') });
+    expect(parse(event).messages).toMatchObject([{ kind: 'delta', occurredAt: context.receivedAt }]);
+  });
+
   it('refuses an unreadable time, naming the field', () => {
     const event = auditCloudEvent({ eventCode: 'USER_REMOVE' });
     event['time'] = 'yesterday';

@@ -85,9 +85,28 @@ describe('verifyGenericSignature', () => {
   it('refuses to verify with an empty secret (anyone could sign)', () => {
     expect(() => verifyGenericSignature(signed(body, { secret: '' }), '', NOW_MS, TOLERANCE)).toThrow(ConfigError);
   });
+
+  it('refuses a secret shorter than 32 characters, says how to make one, and never echoes it', () => {
+    const short = 'hunter2-short-secret-31-chars-x';
+    expect(short).toHaveLength(31);
+    let thrown: unknown;
+    try {
+      verifyGenericSignature(signed(body, { secret: short }), short, NOW_MS, TOLERANCE);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as Error).message).toContain('openssl rand -hex 32');
+    expect((thrown as Error).message).not.toContain('hunter2');
+    const exactly32 = 'x'.repeat(32);
+    expect(() => verifyGenericSignature(signed(body, { secret: exactly32 }), exactly32, NOW_MS, TOLERANCE)).not.toThrow();
+  });
 });
 
-const parse = (value: unknown) => parseGenericDelivery(Buffer.from(JSON.stringify(value)), TEST_ORG_ID, { correlationId: 'corr-g' });
+/** Received an hour after the sample times, so only the clamp test sees a time in the future. */
+const RECEIVED_AT = '2026-11-23T11:00:00.000Z';
+const parse = (value: unknown, receivedAt = RECEIVED_AT) =>
+  parseGenericDelivery(Buffer.from(JSON.stringify(value)), TEST_ORG_ID, { correlationId: 'corr-g', receivedAt });
 
 describe('parseGenericDelivery', () => {
   it('maps membership.added and membership.removed to deltas with the group', () => {
@@ -113,6 +132,14 @@ describe('parseGenericDelivery', () => {
     ]);
   });
 
+  it('clamps an occurredAt later than receipt to the time of receipt (a future time would win every later change)', () => {
+    const { messages } = parse([
+      genericChange({ id: 'future', occurredAt: '2099-01-01T00:00:00Z' }),
+      genericChange({ id: 'past', occurredAt: '2026-11-23T10:59:59Z' }),
+    ]);
+    expect(messages.map((m) => m.occurredAt)).toEqual([RECEIVED_AT, '2026-11-23T10:59:59.000Z']);
+  });
+
   it('accepts a single change object as well as an array', () => {
     expect(parse(genericChange()).messages).toHaveLength(1);
   });
@@ -135,7 +162,7 @@ describe('parseGenericDelivery', () => {
   };
 
   it.each<[string, unknown, string]>([
-    ['a bad time, by index', [genericChange(), genericChange(), genericChange(), genericChange({ occurredAt: '23/11/2026 10:00' })], '[3].occurredAt: expected an RFC 3339 time, e.g. "2026-11-23T10:00:00Z"'],
+    ['a bad time, by index', [genericChange({ id: 'c0' }), genericChange({ id: 'c1' }), genericChange({ id: 'c2' }), genericChange({ id: 'c3', occurredAt: '23/11/2026 10:00' })], '[3].occurredAt: expected an RFC 3339 time, e.g. "2026-11-23T10:00:00Z"'],
     ['a time without offset', genericChange({ occurredAt: '2026-11-23T10:00:00' }), 'occurredAt: expected an RFC 3339 time, e.g. "2026-11-23T10:00:00Z"'],
     ['a missing time', [genericChange({ occurredAt: undefined })], '[0].occurredAt: missing; expected an RFC 3339 time, e.g. "2026-11-23T10:00:00Z"'],
     ['an unknown type', [genericChange({ type: 'membership.changed' })], '[0].type: expected one of "membership.added", "membership.removed", "user.removed", "user.changed"'],
@@ -157,8 +184,15 @@ describe('parseGenericDelivery', () => {
     exact(value, message);
   });
 
+  it('refuses a batch that uses one id twice, naming both indexes (the queue would drop the second change)', () => {
+    exact(
+      [genericChange({ id: 'a' }), genericChange({ id: 'dup' }), genericChange({ id: 'dup', type: 'membership.removed' })],
+      '[2].id: "dup" is also the id of [1]; every change in a request needs its own id',
+    );
+  });
+
   it('refuses a body that is not JSON', () => {
-    expect(() => parseGenericDelivery(Buffer.from('id=1'), TEST_ORG_ID, { correlationId: 'c' })).toThrow(
+    expect(() => parseGenericDelivery(Buffer.from('id=1'), TEST_ORG_ID, { correlationId: 'c', receivedAt: RECEIVED_AT })).toThrow(
       new ValidationError('body: expected JSON, one change object or an array of up to 100'),
     );
   });

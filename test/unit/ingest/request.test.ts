@@ -44,12 +44,16 @@ describe('validationUrlOf', () => {
   it('returns the https validation URL of an asynchronous-validation POST', () => {
     const url = 'https://csm.adobe.io/csm/registrations/validate?id=1&challenge=2';
     expect(validationUrlOf(Buffer.from(JSON.stringify({ validationUrl: url })))).toBe(url);
+    expect(validationUrlOf(Buffer.from('{"validationUrl":"https://adobe.io/validate"}'))).toBe('https://adobe.io/validate');
   });
 
-  it('returns undefined for deliveries, non-https URLs and garbage', () => {
+  it('returns undefined for deliveries, non-https or non-adobe.io URLs and garbage', () => {
     expect(validationUrlOf(Buffer.from('{"specversion":"1.0"}'))).toBeUndefined();
     expect(validationUrlOf(Buffer.from('{"validationUrl":"http://169.254.169.254/latest"}'))).toBeUndefined();
     expect(validationUrlOf(Buffer.from('{"validationUrl":42}'))).toBeUndefined();
+    for (const url of ['https://evil.example/adobe.io', 'https://adobe.io.evil.example/x', 'https://notadobe.io/x', 'https://csm.adobe.io@evil.example/x', 'http://csm.adobe.io/x']) {
+      expect(validationUrlOf(Buffer.from(JSON.stringify({ validationUrl: url }))), url).toBeUndefined();
+    }
     expect(validationUrlOf(Buffer.from('not json'))).toBeUndefined();
     expect(validationUrlOf(Buffer.from('[]'))).toBeUndefined();
     expect(validationUrlOf(Buffer.alloc(0))).toBeUndefined();

@@ -66,7 +66,10 @@ describe('events/http-*.json', () => {
   it('generic delivery: verifies with the sample secret at its timestamp and yields a delta and a hint', () => {
     const request = fromHttpApiEvent(load('http-generic-delivery.json'));
     verifyGenericSignature(request, SAMPLE_GENERIC_SECRET, SAMPLE_GENERIC_TIMESTAMP * 1000 + 1000, 300);
-    const { messages } = parseGenericDelivery(request.rawBody, TEST_ORG_ID, { correlationId: 'req-1' });
+    const { messages } = parseGenericDelivery(request.rawBody, TEST_ORG_ID, {
+      correlationId: 'req-1',
+      receivedAt: new Date(SAMPLE_GENERIC_TIMESTAMP * 1000 + 1000).toISOString(),
+    });
     expect(messages.map((m) => [m.kind, m.id])).toEqual([
       ['delta', 'usst-2026-11-23-0001'],
       ['hint', 'usst-2026-11-23-0002'],

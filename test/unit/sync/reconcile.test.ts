@@ -130,3 +130,71 @@ describe('reconcile: deferred items', () => {
     expect(second[0]?.since).toBe(first.find((d) => d.kind === 'group')?.since);
   });
 });
+
+describe('decideRun: approve and reject race', () => {
+  const heldRun = async (world: ReturnType<typeof demoRuntime>) =>
+    world.runtime.stores.runs.put({
+      runId: 'r1',
+      targetId: 'acme-prod-author',
+      startedAt: 0,
+      status: 'HELD',
+      counts: { adds: 0, removes: 1, wiring: 0, deferred: 0 },
+      held: { changes: [{ group: 'AEM-Authors', add: [], remove: ['jane@acme.com'] }], wiring: [], disable: [], enable: [] },
+      snapshotAt: 0,
+    });
+
+  it('a reject that comes while an approval is queuing loses: the approval has claimed the run', async () => {
+    const world = demoRuntime();
+    await heldRun(world);
+    const rejections: unknown[] = [];
+    const queue = {
+      send: async (messages: readonly ReconcileMessage[]) => {
+        rejections.push(...(await decideRun('r1', 'reject', world.runtime)));
+        world.queue.sent.push(...messages);
+      },
+    };
+    const [approval] = await decideRun('r1', 'approve', { ...world.runtime, queue });
+    expect(approval?.outcome).toBe('approved');
+    expect(rejections).toEqual([expect.objectContaining({ outcome: 'not-held' })]);
+    expect((await world.runtime.stores.runs.get('r1'))[0]?.status).toBe('APPROVED');
+  });
+
+  it('an approval whose queuing failed can be approved again, and a reject cannot step in', async () => {
+    const world = demoRuntime();
+    await heldRun(world);
+    world.queue.failNext = 1;
+    await expect(decideRun('r1', 'approve', world.runtime)).rejects.toThrow(/queue unavailable/);
+    expect((await world.runtime.stores.runs.get('r1'))[0]?.status).toBe('APPROVING');
+    expect(await decideRun('r1', 'reject', world.runtime)).toEqual([expect.objectContaining({ outcome: 'not-held' })]);
+    expect(await decideRun('r1', 'approve', world.runtime)).toEqual([expect.objectContaining({ outcome: 'approved', queuedMessages: 1 })]);
+  });
+});
+
+describe('reconcile: fan-out and partial failures', () => {
+  it('names each slice by its content: the same plan gives the same ids, a different plan different ones', async () => {
+    const first = demoRuntime();
+    const again = demoRuntime();
+    await reconcile({ runId: 'r1', mode: 'apply' }, first.runtime);
+    await reconcile({ runId: 'r1', mode: 'apply' }, again.runtime);
+    expect(again.queue.sent.map((m) => m.id)).toEqual(first.queue.sent.map((m) => m.id));
+
+    const changed = demoRuntime();
+    changed.fixture.users.find((u) => u.email === 'li@acme.com')?.groups.push('AEM-DAM-Users');
+    await reconcile({ runId: 'r1', mode: 'apply' }, changed.runtime);
+    const prodIds = (w: ReturnType<typeof demoRuntime>) => w.queue.sent.filter((m) => m.kind === 'reconcile' && m.targetId === 'acme-prod-author').map((m) => m.id);
+    expect(prodIds(changed)).not.toEqual(prodIds(first));
+    expect(first.queue.sent.every((m) => m.id.length <= 128)).toBe(true);
+  });
+
+  it('a target whose work cannot be queued fails alone and is recorded FAILED; the others are queued', async () => {
+    const world = demoRuntime();
+    world.queue.failNext = 1;
+    const report = await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
+    expect(report.targets.map((t) => t.status)).toEqual(['failed', 'queued', 'queued']);
+    expect(world.stores.runs.records.map((r) => [r.targetId, r.status])).toEqual([
+      ['acme-prod-author', 'FAILED'],
+      ['acme-stage-author', 'APPLIED'],
+      ['acme-campaign', 'APPLIED'],
+    ]);
+  });
+});
