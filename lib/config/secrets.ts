@@ -1,8 +1,9 @@
 /**
  * Secret references (`env:NAME`, `ssm:/path`, `secretsmanager:<arn or name>`) resolved to their
- * values, once per cold start: each reference is looked up once and cached, and callers that ask
- * at the same time share the one lookup in flight. A failed lookup is not cached, so the next
- * invocation tries again. Errors name the reference, never a value.
+ * values: each reference is looked up once and cached for `SECRET_MAX_AGE_MS` (so a rotated secret
+ * is picked up without a cold start), and callers that ask at the same time share the one lookup in
+ * flight. A failed lookup is not cached, so the next call tries again. Errors name the reference,
+ * never a value.
  */
 import { ConfigError, NotFoundError, TargetUnavailableError } from '../errors.js';
 import type { Env } from './interpolate.js';
@@ -20,14 +21,19 @@ export interface SecretResolver {
   resolve(ref: string): Promise<string>;
 }
 
-export function createSecretResolver(deps: SecretSources): SecretResolver {
-  const cache = new Map<string, Promise<string>>();
+/** How long a resolved value is trusted: a secret rotated in SSM or Secrets Manager is picked up within this, without a cold start. */
+export const SECRET_MAX_AGE_MS = 5 * 60_000;
+
+export function createSecretResolver(deps: SecretSources & { now?: () => number; maxAgeMs?: number }): SecretResolver {
+  const cache = new Map<string, { value: Promise<string>; at: number }>();
+  const now = deps.now ?? Date.now;
+  const maxAgeMs = deps.maxAgeMs ?? SECRET_MAX_AGE_MS;
   return {
     resolve(ref: string): Promise<string> {
       const cached = cache.get(ref);
-      if (cached !== undefined) return cached;
+      if (cached !== undefined && now() - cached.at < maxAgeMs) return cached.value;
       const lookup = lookUp(ref, deps);
-      cache.set(ref, lookup);
+      cache.set(ref, { value: lookup, at: now() });
       lookup.catch(() => cache.delete(ref));
       return lookup;
     },

@@ -151,3 +151,17 @@ describe('createSecretResolver', () => {
     }
   });
 });
+
+describe('secret rotation', () => {
+  it('reads a reference again once its value is older than the maximum age, so a rotated secret is picked up', async () => {
+    let now = 0;
+    const env: Record<string, string> = { AEM_PASSWORD: 'old' };
+    const resolver = createSecretResolver({ env, now: () => now, maxAgeMs: 1000 });
+    expect(await resolver.resolve('env:AEM_PASSWORD')).toBe('old');
+    env['AEM_PASSWORD'] = 'new';
+    now = 999;
+    expect(await resolver.resolve('env:AEM_PASSWORD')).toBe('old');
+    now = 1000;
+    expect(await resolver.resolve('env:AEM_PASSWORD')).toBe('new');
+  });
+});
