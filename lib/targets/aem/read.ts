@@ -11,7 +11,8 @@
  * User-centric (webhook, `users` given): each user is looked up (search, cached) and their own
  * `.rw.json` says which groups they are a declared member of — a few calls per user, whatever the
  * size of the groups. When the search answer does not say whether a user is IMS, one QueryBuilder
- * call on their `rep:externalId` does. Group existence comes from the IMS group list (one QueryBuilder call, cached).
+ * call on their `rep:externalId` does. Group existence comes from the IMS group list (one
+ * QueryBuilder call, cached).
  * A failed read throws: the user's state is unknown, and the work is retried.
  */
 import { foldName } from '../../domain/ims.js';

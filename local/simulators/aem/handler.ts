@@ -15,6 +15,8 @@ export interface AemHandlerOptions {
   /** Omitted: every request is accepted, authenticated or not. */
   credentials?: AemSimCredentials;
   csrfTtlMs: number;
+  /** Whether search items carry `externalId` (see AemSimulatorOptions). */
+  searchExternalId: boolean;
   now: () => number;
 }
 
@@ -71,7 +73,7 @@ export class AemHandler implements SimHandler {
       return text(401, 'Unauthorized', { 'www-authenticate': 'Basic realm="Sling (Development)"' });
     }
     if (request.method === 'GET' && request.path === CSRF_PATH) return this.issueCsrf();
-    if (request.method === 'GET' && request.path === SEARCH_PATH) return search(this.model, request.query);
+    if (request.method === 'GET' && request.path === SEARCH_PATH) return search(this.model, request.query, { externalId: this.options.searchExternalId });
     if (request.method === 'GET' && request.path === QUERY_PATH) return queryBuilder(this.model, request.query);
     const path = decodePath(request.path);
     if (path !== undefined && request.method === 'GET' && path.endsWith('.rw.json')) {

@@ -23,6 +23,11 @@ export interface AemSimulatorOptions {
   now?: () => number;
   faults?: Faults;
   random?: () => number;
+  /**
+   * Default true: search items carry `externalId` for IMS authorizables. False: they never do, as
+   * contracts/aem.md §3 documents only `authorizableId`, `type`, `home`, `name`.
+   */
+  searchExternalId?: boolean;
 }
 
 export interface AemControl {
@@ -50,6 +55,7 @@ export async function startAemSimulator(options: AemSimulatorOptions): Promise<R
   const handler = new AemHandler(model, {
     ...(options.credentials ? { credentials: options.credentials } : {}),
     csrfTtlMs: options.csrfTtlMs ?? DEFAULT_CSRF_TTL_MS,
+    searchExternalId: options.searchExternalId ?? true,
     now,
   });
   const control: AemControl = {

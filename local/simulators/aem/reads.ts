@@ -19,16 +19,21 @@ const json = (status: number, value: unknown): SimResponse => ({
 
 const externalId = (a: SimAuthorizable): string | undefined => (a.ims ? `${a.id};ims` : undefined);
 
-const item = (a: SimAuthorizable) => ({
+const item = (a: SimAuthorizable, withExternalId: boolean) => ({
   type: a.kind,
   authorizableId: a.id,
   name: a.id,
   home: a.home,
-  ...(a.ims ? { externalId: externalId(a) } : {}),
+  ...(withExternalId && a.ims ? { externalId: externalId(a) } : {}),
 });
 
+export interface SearchOptions {
+  /** False: items never carry `externalId`, only the fields contracts/aem.md §3 documents. */
+  readonly externalId: boolean;
+}
+
 /** `GET /libs/granite/security/search/authorizables.json?query=<json>&offset=<n>` */
-export function search(model: AemModel, query: URLSearchParams): SimResponse {
+export function search(model: AemModel, query: URLSearchParams, options: SearchOptions = { externalId: true }): SimResponse {
   let parsed: unknown;
   try {
     parsed = JSON.parse(query.get('query') ?? '{}');
@@ -45,7 +50,7 @@ export function search(model: AemModel, query: URLSearchParams): SimResponse {
     .filter((a) => named.every((n) => a.id.toLowerCase().includes(n.toLowerCase())))
     .sort((x, y) => x.id.localeCompare(y.id));
   const page = matches.slice(offset);
-  return json(200, { authorizables: page.map(item), total: matches.length, offset, results: page.length });
+  return json(200, { authorizables: page.map((a) => item(a, options.externalId)), total: matches.length, offset, results: page.length });
 }
 
 const likeToRegExp = (pattern: string): RegExp =>
