@@ -1,6 +1,6 @@
 /**
  * The dead-letter path with the REAL replay root (functions/replay.ts): work that keeps failing is
- * parked by the queue's redrive policy after maxReceiveCount receives (3 here, 8 deployed, to keep the
+ * parked by the queue's redrive policy after maxReceiveCount receives (3 here, 16 deployed, to keep the
  * test short), a dry run lists it and leaves it, and a filtered replay moves back only what matches.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

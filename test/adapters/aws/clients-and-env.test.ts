@@ -21,7 +21,7 @@ describe('AWS clients from the standard environment variables', () => {
 
     expect(item.Item?.['ok']).toBe(true);
     expect(queue.Attributes?.FifoQueue).toBe('true');
-    expect(JSON.parse(queue.Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ maxReceiveCount: 8 });
+    expect(JSON.parse(queue.Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ maxReceiveCount: 16 });
   });
 });
 
