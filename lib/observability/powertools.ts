@@ -14,6 +14,8 @@ export function createPowertools(serviceName: string): { log: Log; metrics: Metr
     appendKeys: (attributes) => logger.appendKeys(attributes),
     removeKeys: (keys) => logger.removeKeys(keys),
   };
+  // Powertools warns when asked to publish nothing; an invocation that counted nothing publishes nothing.
+  let pending = false;
   const metrics: Metrics = {
     count: (name, value = 1, dimensions) => {
       if (dimensions && Object.keys(dimensions).length > 0) {
@@ -22,9 +24,14 @@ export function createPowertools(serviceName: string): { log: Log; metrics: Metr
         single.addMetric(name, MetricUnit.Count, value);
       } else {
         powertoolsMetrics.addMetric(name, MetricUnit.Count, value);
+        pending = true;
       }
     },
-    flush: () => powertoolsMetrics.publishStoredMetrics(),
+    flush: () => {
+      if (!pending) return;
+      pending = false;
+      powertoolsMetrics.publishStoredMetrics();
+    },
   };
   return { log, metrics, logger, powertoolsMetrics };
 }

@@ -3,8 +3,8 @@
  *   curl -X POST $IMS_URL/__ims/org -d '{"op":"addUserToGroup","email":"li@acme.com","group":"AEM-DAM-Users"}'
  */
 import { z } from 'zod';
-import type { FixtureGroup, FixtureUser } from '../../fixtures/types.js';
 import type { SimResponse } from '../http-sim.js';
+import type { OrgChanges } from './org.js';
 
 const IdentityType = z.enum(['adobeID', 'enterpriseID', 'federatedID', 'unknown']);
 
@@ -46,18 +46,7 @@ export const OrgOp = z.discriminatedUnion('op', [
 export type OrgOp = z.infer<typeof OrgOp>;
 
 /** The org as changed from code (tests, demos); the same operations as over HTTP. */
-export interface ImsOrgControl {
-  addUserToGroup(email: string, group: string): void;
-  removeUserFromGroup(email: string, group: string): void;
-  /** The user leaves the org: absent from every listing from now on. */
-  removeUser(email: string): void;
-  addUser(user: FixtureUser): void;
-  setUserType(email: string, type: FixtureUser['type']): void;
-  /** The product profiles a user group carries (reached by its members with directOnly=false). */
-  setGroupProfiles(group: string, profiles: string[]): void;
-  addGroup(group: FixtureGroup): void;
-  /** A copy of every user. */
-  users(): FixtureUser[];
+export interface ImsOrgControl extends OrgChanges {
   /** Every token minted so far is refused from now on (401), as after expiry. */
   expireTokens(): void;
 }

@@ -7,7 +7,7 @@ import type { FixtureGroup, FixtureUser, OrgFixture } from '../../fixtures/types
 
 const fold = (name: string): string => name.toLowerCase();
 
-export interface OrgState {
+export interface OrgState extends OrgChanges {
   readonly orgId: string;
   /** Active users, in a stable order (the order they were added). */
   activeUsers(): FixtureUser[];
@@ -21,11 +21,17 @@ export interface OrgState {
   /** Direct active members of a group, for its memberCount. */
   memberCount(group: string): number;
 
+}
+
+/** What an Admin Console user can change in the org (and a copy of its users), from code or over HTTP. */
+export interface OrgChanges {
   addUserToGroup(email: string, group: string): void;
   removeUserFromGroup(email: string, group: string): void;
+  /** The user leaves the org: absent from every listing from now on. */
   removeUser(email: string): void;
   addUser(user: FixtureUser): void;
   setUserType(email: string, type: FixtureUser['type']): void;
+  /** The product profiles a user group carries (reached by its members with directOnly=false). */
   setGroupProfiles(group: string, profiles: string[]): void;
   addGroup(group: FixtureGroup): void;
   /** A copy of every user (any status). */
