@@ -68,7 +68,7 @@ export const connectAws: RuntimeFactory = async (env, { log, metrics }) => {
  * The AWS SDK reads endpoints, region and credentials only from the process environment
  * (contracts/aws.md §4), so the ones from an env file are put there; nothing else is.
  */
-function exportAwsVariables(env: Env): void {
+export function exportAwsVariables(env: Env): void {
   for (const [name, value] of Object.entries(env)) {
     if (name.startsWith('AWS_') && value !== undefined) process.env[name] = value;
   }

@@ -1,9 +1,10 @@
 /**
  * What `runCli` is given (streams, environment, terminal or not) and what every command receives.
  */
+import type { AwsLookups, AwsLookupsFactory } from './aws-lookups.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliRuntime, RuntimeFactory } from './connect.js';
-import type { Env } from './env.js';
+import type { Env, ResolvedEnv } from './env.js';
 import type { Progress } from './progress.js';
 
 export interface CliIo {
@@ -21,6 +22,8 @@ export interface CliDeps {
   readonly runtime?: RuntimeFactory;
   /** Fresh ids for runs, events and replays (default: time and random). */
   readonly newId?: (prefix: string) => string;
+  /** SSM and Secrets Manager lookups for `check-config` (default: AWS clients, made on first use). */
+  readonly awsLookups?: AwsLookupsFactory;
 }
 
 export interface CommandContext {
@@ -32,6 +35,12 @@ export interface CommandContext {
   progress(json: boolean): Progress;
   /** Connect (once) to the system the flags and environment point at. */
   connect(): Promise<CliRuntime>;
+  /** The variables the flags and environment resolve to, without connecting to anything. */
+  environment(): ResolvedEnv;
+  /** Where relative paths (such as --config) are looked up. */
+  readonly cwd: string;
+  /** SSM and Secrets Manager lookups over the given variables; `close()` them when done. */
+  awsLookups(env: Env): AwsLookups;
   newId(prefix: string): string;
 }
 

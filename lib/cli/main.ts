@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { createMemoryLog, createMemoryMetrics } from '../observability/memory.js';
 import { GLOBAL_OPTIONS } from './args.js';
 import { auditCommand } from './audit.js';
+import { realAwsLookups } from './aws-lookups.js';
+import { checkConfigCommand } from './check-config.js';
 import { connectAws, type CliRuntime } from './connect.js';
 import type { CliDeps, CliIo, Command, CommandContext } from './context.js';
 import { approveCommand, rejectCommand } from './decide.js';
@@ -36,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   approveCommand,
   rejectCommand,
   auditCommand,
+  checkConfigCommand,
 ];
 
 export function version(): string {
@@ -96,8 +99,10 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   const log = createMemoryLog(debug ? (line) => err(`[${line.level}] ${line.message} ${JSON.stringify(line.attributes)}\n`) : undefined);
   const metrics = createMemoryMetrics();
   let connected: Promise<CliRuntime> | undefined;
+  const cwd = io.cwd ?? process.cwd();
+  const environment = () => resolveEnv(io.env, stringFlags(flags), cwd);
   const connect = async (): Promise<CliRuntime> => {
-    const { env, source } = resolveEnv(io.env, stringFlags(flags), io.cwd ?? process.cwd());
+    const { env, source } = environment();
     if (io.isTTY) err(`ims-sync: using ${source}\n`);
     return (deps.runtime ?? connectAws)(env, { log, metrics });
   };
@@ -106,6 +111,9 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     err,
     progress: (json) => (io.isTTY && !json ? terminalProgress(err) : silentProgress),
     connect: () => (connected ??= connect()),
+    environment,
+    cwd,
+    awsLookups: deps.awsLookups ?? realAwsLookups,
     newId: deps.newId ?? freshId,
   };
   try {
