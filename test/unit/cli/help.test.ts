@@ -4,6 +4,7 @@ import { COMMANDS } from '../../../lib/cli/main.js';
 import { cli, cliWorld } from './harness.js';
 
 const docs = readFileSync(new URL('../../../docs/cli.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
 describe('ims-sync help, version and usage errors', () => {
   it('prints the tool help with every command and the exit codes', async () => {
@@ -16,6 +17,10 @@ describe('ims-sync help, version and usage errors', () => {
   it('keeps docs/cli.md in step with the exact help output of the tool and of each command', async () => {
     expect(docs).toContain((await cli(['--help'], undefined)).stdout);
     for (const command of COMMANDS) expect(docs).toContain((await cli([command.name, '--help'], undefined)).stdout);
+  });
+
+  it('keeps the README in step with the exact help output of the tool', async () => {
+    expect(readme).toContain((await cli(['--help'], undefined)).stdout.trimEnd());
   });
 
   it('gives each command its own help, also as `help <command>`', async () => {
