@@ -1,11 +1,14 @@
 /**
  * The scripted demo (`npm run demo`): a story told against a freshly started local stack, each step
- * changing IMS (the simulator's org), telling the sync through the signed webhook, and checking the
+ * changing IMS (the simulator's org), telling the sync through a signed webhook (step 1: an Adobe
+ * I/O Events audit event signed with the stack's own keys; the others: the generic webhook), and checking the
  * targets through the simulators' own controls, with bounded waiting. It ends with a full
  * comparison of every target against IMS (a reconciliation plan must be empty everywhere).
  * See docs/local-stack.md.
  */
 import { reconcile, type ReconcileReport } from '../lib/sync/reconcile.js';
+import { DEMO_CLIENT_ID, DEMO_ORG_ID } from './fixtures/demo-org.js';
+import { auditDelivery, postAdobeIo, type AuditChange } from './demo/adobe-io.js';
 import { beforeAfterTable, groupsOfUser, membersNow, readWorld, TARGET_IDS } from './demo/world.js';
 import { postGenericChange, type GenericChangeType } from './demo/webhook.js';
 import { startStack, type Stack, type StackOptions } from './stack.js';
@@ -76,6 +79,34 @@ async function tell(ctx: Context, type: GenericChangeType, email: string, group?
   return posted.id;
 }
 
+/** What the webhook answered, shortened for the story (a 401 names every signature it tried). */
+const shortAnswer = (answer: string): string => {
+  const short = answer.replace(/ \([^"]*\)"\}$/, ' (…)"}');
+  return short.length > 100 ? `${short.slice(0, 99)}…` : short;
+};
+
+/**
+ * Tell the sync as Adobe would: an Admin Console audit event, signed with the stack's I/O Events
+ * keys. First a forged copy (signed, then the user changed in the body) that must get 401 and
+ * queue nothing; then the genuine delivery.
+ */
+async function tellAdobeIo(ctx: Context, change: AuditChange, forgedEmail: string): Promise<string> {
+  const delivery = auditDelivery(change, { orgId: DEMO_ORG_ID, clientId: DEMO_CLIENT_ID });
+  const headers = ctx.stack.signAdobeIo(delivery.body, { eventId: delivery.id });
+  const what = `${change.eventCode} ${change.email}${change.group ? ` ${change.group}` : ''}`;
+
+  const before = ctx.stack.stats();
+  const forged = await postAdobeIo(ctx.stack.urls.webhook, delivery.body.replaceAll(change.email, forgedEmail), headers);
+  const after = ctx.stack.stats();
+  ctx.print(`    → POST /webhooks/adobe-io forged (signed, then the user changed to ${forgedEmail}): HTTP ${forged.status} ${shortAnswer(forged.answer)}, nothing queued`);
+  if (forged.status !== 401 || after.eventsIn !== before.eventsIn) throw new Error(`a forged I/O Events delivery was not refused: HTTP ${forged.status} ${forged.answer}`);
+
+  const posted = await postAdobeIo(ctx.stack.urls.webhook, delivery.body, headers);
+  ctx.print(`    → POST /webhooks/adobe-io ${what} (Admin Console audit event, RSA-signed): HTTP ${posted.status} ${posted.answer}`);
+  if (posted.status !== 200) throw new Error(`the webhook refused the I/O Events delivery: HTTP ${posted.status} ${posted.answer}`);
+  return delivery.id;
+}
+
 const inGroup = (ctx: Context, targetId: string, group: string, user: string): boolean => membersNow(ctx.stack.sims, targetId, group).includes(user);
 const expectIn = (ctx: Context, targetId: string, group: string, user: string): string | undefined =>
   inGroup(ctx, targetId, group, user) ? undefined : `${user} is not yet in ${group} in ${targetId}`;
@@ -115,10 +146,11 @@ const STEPS: readonly Step[] = [
     },
   },
   {
-    title: '1. Li joins AEM-DAM-Users in IMS → in AEM prod within seconds',
+    title: '1. Li joins AEM-DAM-Users in the Admin Console → an I/O Events audit event → in AEM prod within seconds',
     async act(ctx) {
       ctx.stack.sims.ims.org.addUserToGroup('li@acme.com', 'AEM-DAM-Users');
-      await tell(ctx, 'membership.added', 'li@acme.com', 'AEM-DAM-Users');
+      // USER_GROUP_ADD_USER: a recognised code (lib/ingest/adobe-io/audit-events.ts), so a precise delta.
+      await tellAdobeIo(ctx, { eventCode: 'USER_GROUP_ADD_USER:USER_GROUP', email: 'li@acme.com', group: 'AEM-DAM-Users' }, 'sam@acme.com');
       return () => expectIn(ctx, 'acme-prod-author', 'AEM-DAM-Users', 'li@acme.com');
     },
   },
@@ -226,7 +258,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const stack = await startStack({ quiet: true, ...options.stack });
   const ctx: Context = { stack, print, outageMs: options.outageMs ?? 4000, stepTimeoutMs: options.stepTimeoutMs ?? 20_000 };
   try {
-    print(`  webhook ${stack.urls.webhook} · IMS ${stack.urls.ims} · AEM prod ${stack.urls.aemProd} · AEM stage ${stack.urls.aemStage} · Campaign ${stack.urls.campaign}`);
+    print(`  webhook ${stack.urls.webhook} · I/O Events keys ${stack.urls.ioKeys} · IMS ${stack.urls.ims} · AEM prod ${stack.urls.aemProd} · AEM stage ${stack.urls.aemStage} · Campaign ${stack.urls.campaign}`);
     const steps: DemoStepResult[] = [];
     for (const step of STEPS) steps.push(await runStep(step, ctx));
 

@@ -1,6 +1,7 @@
 /**
  * The whole system on one machine, in one process: DynamoDB and SQS emulators, the IMS, two AEM
- * and the Campaign simulators seeded from the demo org, and the webhook, worker and schedule
+ * and the Campaign simulators seeded from the demo org, a key host serving the stack's own Adobe
+ * I/O Events public keys (so `/webhooks/adobe-io` verifies real signatures), and the webhook, worker and schedule
  * functions built with their real composition (`loadSettings` + `buildIngestDeps` /
  * `buildAwsRuntime` + the doors) behind a Lambda-like HTTP door, SQS poller and timer.
  *
@@ -22,6 +23,7 @@ import { createMemoryLog, createMemoryMetrics, type LogLine } from '../lib/obser
 import { createScheduleHandler, type ScheduleSummary } from '../functions/doors/schedule.js';
 import { createWebhookHandler } from '../functions/doors/webhook.js';
 import { createWorkerHandler } from '../functions/doors/worker.js';
+import { adobeIoHeaders, generateIoSigningKeys, startIoKeyServer, type AdobeIoSignOptions } from './demo/adobe-io.js';
 import { startEmulators, type Emulators } from './emulators.js';
 import { demoOrg } from './fixtures/demo-org.js';
 import type { OrgFixture } from './fixtures/types.js';
@@ -77,6 +79,8 @@ export interface StackUrls {
   readonly aemProd: string;
   readonly aemStage: string;
   readonly campaign: string;
+  /** The stack's stand-in for static.adobeioevents.com (`IO_KEY_HOST`): serves its own I/O Events public keys. */
+  readonly ioKeys: string;
   readonly sqs: string;
   readonly dynamodb: string;
 }
@@ -96,6 +100,12 @@ export interface Stack {
   /** The schedule function's runtime: for plans (`reconcile({mode:'plan'})`), as the CLI would. */
   readonly runtime: AwsRuntime;
   readonly deadLetters: DeadLetterAccess;
+  /**
+   * The headers Adobe I/O Events puts on a delivery of this raw body (contracts/io-events.md §2-3),
+   * signed with the stack's two keys, whose public halves its key host serves: POST the body with
+   * them to `/webhooks/adobe-io` and the webhook verifies it as a genuine delivery.
+   */
+  signAdobeIo(body: string | Buffer, options?: AdobeIoSignOptions): Record<string, string>;
   /** Log lines of the three functions (the most recent ones). */
   readonly logLines: () => readonly (LogLine & { fn: string })[];
   stats(): StackStats;
@@ -173,6 +183,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       port: await port(FRIENDLY_PORTS.campaign),
     });
     stops.push({ name: 'campaign', stop: () => campaign.stop() });
+    // Fresh keys at every start, known only to this process (local/demo/adobe-io.ts).
+    const ioSigningKeys = generateIoSigningKeys();
+    const ioKeys = await startIoKeyServer(ioSigningKeys);
+    stops.push({ name: 'io key host', stop: () => ioKeys.stop() });
 
     const env: Record<string, string> = {
       ...emulators.env,
@@ -181,6 +195,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       AEM_PROD_URL: aemProd.url,
       AEM_STAGE_URL: aemStage.url,
       CAMPAIGN_URL: campaign.url,
+      // config/demo.yaml: webhooks.adobeIo.keyHost (http is allowed for loopback only).
+      IO_KEY_HOST: ioKeys.url,
       DEMO_IMS_CLIENT_SECRET: fixture.clientSecret,
       ...secrets,
     };
@@ -309,6 +325,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         aemProd: aemProd.url,
         aemStage: aemStage.url,
         campaign: campaign.url,
+        ioKeys: ioKeys.url,
         sqs: emulators.env.AWS_ENDPOINT_URL_SQS,
         dynamodb: emulators.env.AWS_ENDPOINT_URL_DYNAMODB,
       },
@@ -316,6 +333,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       sims: { ims, aemProd, aemStage, campaign },
       runtime: scheduleRuntime,
       deadLetters,
+      signAdobeIo: (body, signOptions) => adobeIoHeaders(body, ioSigningKeys, signOptions),
       logLines: () => lines,
       stats: () => statsFrom(metrics, targetIds, poller.batches()),
       idle: () => poller.idle(),

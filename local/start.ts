@@ -76,6 +76,7 @@ console.log(
     `IMS / UMAPI    ${urls.ims}   (change the org: POST ${urls.ims}/__ims/org)`,
     `AEM prod       ${urls.aemProd}   AEM stage ${urls.aemStage}`,
     `Campaign       ${urls.campaign}`,
+    `I/O Events     ${urls.ioKeys}   key host (IO_KEY_HOST): this stack's own signing keys`,
     `SQS            ${urls.sqs}   DynamoDB ${urls.dynamodb}${persistDir ? ' (on disk, .local-state/)' : ' (in memory)'}`,
     `schedule       now, then every ${SCHEDULE_EVERY_MS / 60_000} min   ·   simulator state: GET <url>/__sim/state`,
   ]),

@@ -19,6 +19,9 @@ describe('npm run demo', () => {
       ['acme-stage-author', 0, 0, undefined],
       ['acme-campaign', 0, 0, undefined],
     ]);
+    // Step 1 goes through Adobe I/O Events: a forged delivery refused, then the signed one accepted.
+    expect(lines.some((l) => l.includes('/webhooks/adobe-io forged') && l.includes('HTTP 401'))).toBe(true);
+    expect(lines.some((l) => l.includes('POST /webhooks/adobe-io USER_GROUP_ADD_USER') && l.includes('HTTP 200 {"accepted":1'))).toBe(true);
     expect(result.ok).toBe(true);
     expect(lines.some((l) => l.startsWith('VERDICT: PASS'))).toBe(true);
     expect(result.ms).toBeLessThan(60_000);

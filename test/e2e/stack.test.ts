@@ -1,7 +1,7 @@
 /**
- * The local stack end to end: a signed generic webhook posted to the HTTP door travels through the
- * real webhook function, SQS (emulated), the poller and the real worker to the AEM simulator; and
- * stop() leaves no port listening.
+ * The local stack end to end: a signed generic webhook, and an Adobe I/O Events delivery signed with
+ * the stack's own keys, posted to the HTTP door travel through the real webhook function, SQS
+ * (emulated), the poller and the real worker to the AEM simulator; and stop() leaves no port listening.
  */
 import { connect } from 'node:net';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { genericSignatureOf } from '../../lib/ingest/generic.js';
 import { fromHttpApiEvent } from '../../lib/ingest/request.js';
 import { startEmulators } from '../../local/emulators.js';
-import { DEMO_ORG_ID } from '../../local/fixtures/demo-org.js';
+import { auditDelivery } from '../../local/demo/adobe-io.js';
+import { DEMO_CLIENT_ID, DEMO_ORG_ID } from '../../local/fixtures/demo-org.js';
 import { toHttpApiEvent } from '../../local/http-door.js';
 import { startSqsPoller, succeededRecords } from '../../local/sqs-poller.js';
 import { startStack, type Stack } from '../../local/stack.js';
@@ -66,6 +67,7 @@ describe('local stack', () => {
       AEM_PROD_URL: stack.urls.aemProd,
       AEM_STAGE_URL: stack.urls.aemStage,
       CAMPAIGN_URL: stack.urls.campaign,
+      IO_KEY_HOST: stack.urls.ioKeys,
       WEBHOOK_URL: stack.urls.webhook,
     });
     for (const name of ['QUEUE_URL', 'DEAD_LETTER_QUEUE_URL', 'TABLE_NAME', 'SYNC_CONFIG', 'DEMO_WEBHOOK_SECRET', 'DEMO_AEM_PASSWORD', 'DEMO_IMS_CLIENT_SECRET']) {
@@ -100,6 +102,30 @@ describe('local stack', () => {
     expect(stats.applied['acme-stage-author']).toBeGreaterThanOrEqual(1);
     expect(stats.batches).toBeGreaterThanOrEqual(1);
     expect(stack.logLines().filter((l) => l.level === 'error' || l.message.startsWith('SQS poller')).map((l) => l.message)).toEqual([]);
+  });
+
+  it('applies an I/O Events delivery signed with its own keys, and refuses a forged one with 401', async () => {
+    const { ims, aemProd } = stack.sims;
+    ims.org.addUserToGroup('omar@acme.com', 'AEM-Authors');
+    expect(aemProd.control.memberOf('omar@acme.com')).not.toContain('AEM-Authors');
+    const genuine = auditDelivery({ eventCode: 'USER_GROUP_ADD_USER', email: 'omar@acme.com', group: 'AEM-Authors' }, { orgId: DEMO_ORG_ID, clientId: DEMO_CLIENT_ID });
+    const headers = stack.signAdobeIo(genuine.body, { eventId: genuine.id });
+    const before = stack.stats();
+    const post = (body: string) => fetch(`${stack.urls.webhook}/webhooks/adobe-io`, { method: 'POST', headers, body });
+
+    const forged = await post(genuine.body.replace('omar@acme.com', 'nina@acme.com'));
+    const afterForged = stack.stats();
+    const accepted = await post(genuine.body);
+
+    expect(headers).toMatchObject({ 'x-adobe-public-key1-path': expect.stringMatching(/^\/prod\/keys\/pub-key-[\w-]+\.pem$/), 'x-adobe-event-id': genuine.id });
+    expect(forged.status).toBe(401);
+    expect(afterForged.rejected).toBe(before.rejected + 1);
+    expect(afterForged.eventsIn).toBe(before.eventsIn);
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toEqual({ accepted: 1, ignored: 0 });
+    await until(() => aemProd.control.memberOf('omar@acme.com').includes('AEM-Authors'), stack, 20_000);
+    expect(stack.stats().eventsIn).toBe(before.eventsIn + 1);
+    expect(stack.logLines().some((l) => l.fn === 'worker' && l.message === 'work applied' && l.attributes['workId'] === genuine.id)).toBe(true);
   });
 
   it('stops everything it started: every port refuses connections afterwards', async () => {
