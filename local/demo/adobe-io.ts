@@ -30,10 +30,18 @@ export function generateIoSigningKey(): IoSigningKey {
 
 export const generateIoSigningKeys = (): IoSigningKeys => [generateIoSigningKey(), generateIoSigningKey()];
 
+export interface IoKeyServer extends RunningSimulator {
+  /** Key fetches answered so far (any status). */
+  keyRequests(): number;
+  serve(key: IoSigningKey): void;
+  /** Serve this body (e.g. something that is not a PEM) at a path: for tests of the verifier. */
+  serveRaw(path: string, body: string): void;
+}
+
 /** The stand-in for static.adobeioevents.com: GET `<keyPath>` → the PEM public key, anything else 404. */
-export async function startIoKeyServer(keys: readonly IoSigningKey[], options: { port?: number } = {}): Promise<RunningSimulator> {
+export async function startIoKeyServer(keys: readonly IoSigningKey[], options: { port?: number } = {}): Promise<IoKeyServer> {
   const served = new Map(keys.map((k) => [k.keyPath, k.publicKeyPem]));
-  return startSimulator(
+  const sim = await startSimulator(
     {
       classify: (request) => (request.method === 'GET' ? { endpoint: 'GET key', kind: 'read' } : undefined),
       handle: (request) => {
@@ -48,6 +56,11 @@ export async function startIoKeyServer(keys: readonly IoSigningKey[], options: {
     },
     options.port !== undefined ? { port: options.port } : {},
   );
+  return Object.assign(sim, {
+    keyRequests: () => sim.counts()['GET key']?.read ?? 0,
+    serve: (key: IoSigningKey) => void served.set(key.keyPath, key.publicKeyPem),
+    serveRaw: (path: string, body: string) => void served.set(path, body),
+  });
 }
 
 export interface AdobeIoSignOptions {

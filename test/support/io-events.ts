@@ -14,18 +14,14 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { genericSignatureOf } from '../../lib/ingest/generic.js';
 import { DEMO_CLIENT_ID, DEMO_ORG_ID } from '../../local/fixtures/demo-org.js';
-import { startSimulator, type RunningSimulator } from '../../local/simulators/http-sim.js';
+import { startIoKeyServer, type IoKeyServer, type IoSigningKey } from '../../local/demo/adobe-io.js';
 
 export const TEST_ORG_ID = DEMO_ORG_ID;
 export const TEST_CLIENT_ID = DEMO_CLIENT_ID;
 /** The generic webhook secret the sample event is signed with (config/demo.yaml reads DEMO_WEBHOOK_SECRET). */
 export const SAMPLE_GENERIC_SECRET = 'demo-webhook-secret-0123456789abcdef';
 
-export interface SigningKey {
-  readonly keyPath: string;
-  readonly privateKeyPem: string;
-  readonly publicKeyPem: string;
-}
+export type SigningKey = IoSigningKey;
 
 let generated = 0;
 /** A fresh 2048-bit RSA key pair (Adobe's size), served at a new `/prod/keys/pub-key-<id>.pem` path. */
@@ -160,34 +156,10 @@ export function ioEventsHeaders(body: Buffer | string, options: IoEventsHeaderOp
   return headers;
 }
 
-export interface KeyServer extends RunningSimulator {
-  /** Key fetches answered so far (any status). */
-  keyRequests(): number;
-  serve(key: SigningKey): void;
-  /** Serve this body (e.g. something that is not a PEM) at a path. */
-  serveRaw(path: string, body: string): void;
-}
+export type KeyServer = IoKeyServer;
 
-/** The tiny local key host: GET `/prod/keys/pub-key-<id>.pem` → the PEM, or 404. Stop it in afterEach/afterAll. */
-export async function startKeyServer(keys: readonly SigningKey[]): Promise<KeyServer> {
-  const served = new Map<string, string>(keys.map((k) => [k.keyPath, k.publicKeyPem]));
-  const sim = await startSimulator({
-    classify: (request) => (request.method === 'GET' ? { endpoint: 'GET key', kind: 'read' } : undefined),
-    handle: (request) => {
-      const pem = request.method === 'GET' ? served.get(request.path) : undefined;
-      return pem === undefined
-        ? { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' }
-        : { status: 200, headers: { 'content-type': 'application/x-pem-file' }, body: pem };
-    },
-    throttled: () => ({ status: 429, headers: { 'retry-after': '1' }, body: 'Too Many Requests' }),
-    dump: () => ({ keys: [...served.keys()] }),
-  });
-  return Object.assign(sim, {
-    keyRequests: () => sim.counts()['GET key']?.read ?? 0,
-    serve: (key: SigningKey) => void served.set(key.keyPath, key.publicKeyPem),
-    serveRaw: (path: string, body: string) => void served.set(path, body),
-  });
-}
+/** The tiny local key host (the local stack's): GET `/prod/keys/pub-key-<id>.pem` → the PEM, or 404. Stop it in afterEach/afterAll. */
+export const startKeyServer = (keys: readonly SigningKey[]): Promise<KeyServer> => startIoKeyServer(keys);
 
 export interface AuditEventOptions {
   readonly id?: string;
