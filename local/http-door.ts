@@ -44,7 +44,12 @@ export function apiGatewayTime(epochMs: number): string {
 }
 
 export function toHttpApiEvent(req: { method: string; url: string; headers: IncomingMessage['headers']; sourceIp: string }, body: Buffer, nowMs: number): APIGatewayProxyEventV2 {
-  const url = new URL(req.url, 'http://door.local');
+  // The path and query as sent, byte for byte (API Gateway's rawPath / rawQueryString): a URL parser
+  // would re-encode the query and read a leading `//x` as a host.
+  const queryAt = req.url.indexOf('?');
+  const rawPath = queryAt < 0 ? req.url : req.url.slice(0, queryAt);
+  const rawQueryString = queryAt < 0 ? '' : req.url.slice(queryAt + 1);
+  const searchParams = new URLSearchParams(rawQueryString);
   const method = req.method.toUpperCase();
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -55,14 +60,14 @@ export function toHttpApiEvent(req: { method: string; url: string; headers: Inco
   const cookieHeader = req.headers.cookie;
   const cookies = cookieHeader ? cookieHeader.split(';').map((c) => c.trim()).filter(Boolean) : [];
   const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
-  const routeKey = `${method} ${url.pathname}`;
+  for (const [key, value] of searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const routeKey = `${method} ${rawPath}`;
   const host = headers['host'] ?? '127.0.0.1';
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath,
+    rawQueryString,
     ...(cookies.length > 0 ? { cookies } : {}),
     headers,
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
@@ -71,7 +76,7 @@ export function toHttpApiEvent(req: { method: string; url: string; headers: Inco
       apiId: 'local',
       domainName: host,
       domainPrefix: host.split('.')[0] ?? host,
-      http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.sourceIp, userAgent: headers['user-agent'] ?? '' },
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: req.sourceIp, userAgent: headers['user-agent'] ?? '' },
       requestId: randomUUID(),
       routeKey,
       stage: '$default',

@@ -121,7 +121,11 @@ void refresh();
 
 let stopping = false;
 const shutdown = async (signal: string): Promise<void> => {
-  if (stopping) return;
+  if (stopping) {
+    // A second Ctrl-C: the operator does not want to wait for a clean stop.
+    console.log(`${signal} again: leaving at once.`);
+    process.exit(130);
+  }
   stopping = true;
   clearInterval(timer);
   clearStatus();
@@ -144,3 +148,4 @@ const shutdown = async (signal: string): Promise<void> => {
 };
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGHUP', () => void shutdown('SIGHUP'));

@@ -90,6 +90,7 @@ function toDeadLetter(message: Message): DeadLetter | undefined {
     receiveCount: Number(attributes.ApproximateReceiveCount ?? '0'),
     sentAt: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : undefined,
     correlationId: message.MessageAttributes?.['correlationId']?.StringValue,
+    ...(message.MessageAttributes?.['reason']?.StringValue ? { reason: message.MessageAttributes['reason'].StringValue } : {}),
   };
 }
 

@@ -54,7 +54,7 @@ Exit: 0 valid (and, with --secrets, every reference resolved), 1 not.`,
       json: { type: 'boolean' },
     });
     expectPositionals('check-config', positionals, []);
-    const { env } = ctx.environment();
+    const { env } = ctx.environment({ preferExportedConfig: true });
     const ref = env['SYNC_CONFIG'];
     if (ref === undefined) throw new UsageError('no configuration to check: pass --config <path> or set SYNC_CONFIG', 'check-config');
 

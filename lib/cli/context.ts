@@ -4,7 +4,7 @@
 import type { AwsLookups, AwsLookupsFactory } from './aws-lookups.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliRuntime, RuntimeFactory } from './connect.js';
-import type { Env, ResolvedEnv } from './env.js';
+import type { Env, ResolvedEnv, ResolveOptions } from './env.js';
 import type { Progress } from './progress.js';
 
 export interface CliIo {
@@ -36,7 +36,7 @@ export interface CommandContext {
   /** Connect (once) to the system the flags and environment point at. */
   connect(): Promise<CliRuntime>;
   /** The variables the flags and environment resolve to, without connecting to anything. */
-  environment(): ResolvedEnv;
+  environment(options?: ResolveOptions): ResolvedEnv;
   /** Where relative paths (such as --config) are looked up. */
   readonly cwd: string;
   /** SSM and Secrets Manager lookups over the given variables; `close()` them when done. */

@@ -29,7 +29,12 @@ export interface ResolvedEnv {
   readonly source: string;
 }
 
-export function resolveEnv(base: Env, flags: EnvFlags, cwd: string): ResolvedEnv {
+export interface ResolveOptions {
+  /** An exported SYNC_CONFIG wins over the local stack file's (check-config: the operator means that file). */
+  readonly preferExportedConfig?: boolean;
+}
+
+export function resolveEnv(base: Env, flags: EnvFlags, cwd: string, options: ResolveOptions = {}): ResolvedEnv {
   let env: Env = base;
   let source: string;
   if (flags.envFile !== undefined) {
@@ -37,6 +42,7 @@ export function resolveEnv(base: Env, flags: EnvFlags, cwd: string): ResolvedEnv
     source = flags.envFile;
   } else if (flags.stage === undefined && existsSync(resolve(cwd, LOCAL_STACK_ENV))) {
     env = { ...base, ...readEnvFile(resolve(cwd, LOCAL_STACK_ENV), LOCAL_STACK_ENV) };
+    if (options.preferExportedConfig === true && base['SYNC_CONFIG']) env = { ...env, SYNC_CONFIG: base['SYNC_CONFIG'] };
     source = `the local stack (${LOCAL_STACK_ENV})`;
   } else {
     source = flags.stage === undefined ? 'the environment' : `stage ${flags.stage} (exported variables)`;
@@ -57,12 +63,23 @@ function readEnvFile(path: string, shown: string): Env {
   return parseEnv(text);
 }
 
-/** A safety check before touching a deployed stage: the table must be the one that stage deploys. */
+/**
+ * A safety check before touching a deployed stage: the table and both queues must be the ones that
+ * stage deploys (serverless.yml names them `<service>-<stage>`, `…-work.fifo`, `…-dead-letters.fifo`),
+ * so a shell still holding some of another stage's variables is refused, not half-used.
+ */
 function checkStage(env: Env, stage: string): void {
-  const expected = `${SERVICE}-${stage}`;
-  const table = env['TABLE_NAME'];
-  if (table !== undefined && table !== expected) {
-    throw new CliFailure(`--stage ${stage}: TABLE_NAME is "${table}", not "${expected}" — export the variables of stage ${stage} (docs/cli.md, "A deployed stage")`);
+  const prefix = `${SERVICE}-${stage}`;
+  const expectations: [string, (value: string) => boolean, string][] = [
+    ['TABLE_NAME', (v) => v === prefix, `"${prefix}"`],
+    ['QUEUE_URL', (v) => v.endsWith(`/${prefix}-work.fifo`), `a URL ending in /${prefix}-work.fifo`],
+    ['DEAD_LETTER_QUEUE_URL', (v) => v.endsWith(`/${prefix}-dead-letters.fifo`), `a URL ending in /${prefix}-dead-letters.fifo`],
+  ];
+  for (const [name, fits, expected] of expectations) {
+    const value = env[name];
+    if (value !== undefined && !fits(value)) {
+      throw new CliFailure(`--stage ${stage}: ${name} is "${value}", not ${expected} — export the variables of stage ${stage} (docs/cli.md, "A deployed stage")`);
+    }
   }
 }
 

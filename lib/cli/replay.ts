@@ -76,9 +76,17 @@ Exit: 0 dry run or nothing matched, 2 messages moved, 1 failed.`,
           : `${plural(report.matched.length, 'message')} moved back to the work queue; the worker applies them in the background.`,
       ];
       if (report.matched.length > 0) lines.push('', table(['message id', 'kind', 'summary'], report.matched.map((m) => [m.messageId, m.kind, m.summary])));
-      lines.push('', `${plural(report.keptCount, 'message')} did not match and stay in the dead-letter queue.`);
+      const kept = report.keptCount - report.unreadable.length;
+      if (kept > 0) lines.push('', `${plural(kept, 'message')} did not match the filter and ${kept === 1 ? 'stays' : 'stay'} in the dead-letter queue.`);
+      if (report.heldGroups > 0) {
+        lines.push(`Messages behind the ${plural(report.heldGroups, 'message group')} looked at here may not have been seen (a FIFO queue holds a group's later messages back while one is received); run again to see them.`);
+      }
       if (report.unreadable.length > 0) {
-        lines.push(`${plural(report.unreadable.length, 'message')} are not work messages and are never replayed; look at them in the SQS console: ${report.unreadable.join(', ')}`);
+        const one = report.unreadable.length === 1;
+        lines.push(
+          `${plural(report.unreadable.length, 'message')} ${one ? 'is not a work message' : 'are not work messages'} and ${one ? 'is' : 'are'} never replayed; look at ${one ? 'it' : 'them'} in the SQS console:`,
+          ...report.unreadable.map((u) => `  ${u.messageId}${u.reason ? ` — ${u.reason}` : ''}`),
+        );
       }
       ctx.out(`${lines.join('\n')}\n`);
     }

@@ -95,6 +95,8 @@ export interface DeadLetter {
   readonly body: string;
   readonly receiveCount: number;
   readonly messageGroupId?: string;
+  /** Why the worker parked it here, when it did (the `reason` attribute); absent after a redrive. */
+  readonly reason?: string;
 }
 
 /** The dead-letter queue as replay sees it. */

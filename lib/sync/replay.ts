@@ -37,8 +37,13 @@ export interface ReplayReport {
   /** Moved back to the queue, or that would be with dryRun. */
   readonly matched: readonly ReplayedMessage[];
   readonly keptCount: number;
-  /** Bodies that are not work messages at all: kept for a person to look at. */
-  readonly unreadable: readonly string[];
+  /** Bodies that are not work messages at all: kept for a person to look at, with why they were parked. */
+  readonly unreadable: readonly { readonly messageId: string; readonly reason?: string }[];
+  /**
+   * Message groups this run held while it looked (a FIFO queue then holds back their later messages):
+   * more may wait behind them. A dry run holds every group it saw; with --apply, only kept ones.
+   */
+  readonly heldGroups: number;
 }
 
 export function parseReplayRequest(input: unknown): z.infer<typeof ReplayRequest> {
@@ -58,37 +63,47 @@ export async function replayDeadLetters(
   const matched: DeadLetter[] = [];
   const summaries: ReplayedMessage[] = [];
   const kept: DeadLetter[] = [];
-  const unreadable: string[] = [];
+  const unreadable: { messageId: string; reason?: string }[] = [];
   const seen = new Set<string>();
 
   // Received messages stay hidden until released, so each round brings new ones; stop when none come.
+  // With --apply each round's matches are moved at once: in a FIFO dead-letter queue a received
+  // message holds back the later ones of its group, and deleting it lets them come next round.
   while (matched.length + kept.length < request.max) {
     const batch = (await deps.deadLetters.receive(Math.min(10, request.max - matched.length - kept.length))).filter((m) => !seen.has(m.messageId));
     if (batch.length === 0) break;
+    const round: DeadLetter[] = [];
     for (const letter of batch) {
       seen.add(letter.messageId);
       const message = parseLetter(letter);
       if (message === undefined) {
-        unreadable.push(letter.messageId);
+        unreadable.push({ messageId: letter.messageId, ...(letter.reason ? { reason: letter.reason } : {}) });
         kept.push(letter);
       } else if (matches(message, request.filter)) {
         matched.push(letter);
+        round.push(letter);
         summaries.push({ messageId: letter.messageId, kind: message.kind, summary: describe(message) });
       } else {
         kept.push(letter);
       }
     }
+    if (!request.dryRun && round.length > 0) {
+      await deps.deadLetters.sendBack(round, deps.replayId);
+      await deps.deadLetters.delete(round.map((m) => m.receiptHandle));
+      deps.metrics.count('DeadLetterMoves', round.length);
+    }
   }
+  if (!request.dryRun && matched.length > 0) deps.log.info('dead letters replayed', { count: matched.length });
 
-  if (!request.dryRun && matched.length > 0) {
-    await deps.deadLetters.sendBack(matched, deps.replayId);
-    await deps.deadLetters.delete(matched.map((m) => m.receiptHandle));
-    deps.metrics.count('DeadLetterMoves', matched.length);
-    deps.log.info('dead letters replayed', { count: matched.length });
-  }
-  const release = request.dryRun ? [...matched, ...kept] : kept;
-  if (release.length > 0) await deps.deadLetters.release(release.map((m) => m.receiptHandle));
-  return { dryRun: request.dryRun, matched: summaries, keptCount: kept.length, unreadable };
+  const held = request.dryRun ? [...matched, ...kept] : kept;
+  if (held.length > 0) await deps.deadLetters.release(held.map((m) => m.receiptHandle));
+  return {
+    dryRun: request.dryRun,
+    matched: summaries,
+    keptCount: kept.length,
+    unreadable,
+    heldGroups: new Set(held.map((m) => m.messageGroupId ?? m.messageId)).size,
+  };
 }
 
 function parseLetter(letter: DeadLetter): WorkMessage | undefined {

@@ -53,7 +53,7 @@ describe('replay', () => {
     expect(dryRun.dryRun).toBe(true);
     expect(dryRun.matched.map((m) => m.summary).sort()).toEqual(expect.arrayContaining([expect.stringContaining('sam@acme.com'), expect.stringContaining('li@acme.com')]));
     expect(dryRun.matched).toHaveLength(2);
-    expect(dryRun.unreadable).toEqual([poisonId]);
+    expect(dryRun.unreadable.map((u) => u.messageId)).toEqual([poisonId]);
     expect(await world.deadLetters.depth()).toEqual({ visible: 3, inFlight: 0 });
     expect(await world.work.depth()).toEqual({ visible: 0, inFlight: 0 });
 

@@ -41,6 +41,20 @@ describe('where the CLI connects', () => {
     );
   });
 
+  it('with --stage refuses queues of another stage even when the table is right', async () => {
+    const prod = { TABLE_NAME: 'ims-group-sync-prod', DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/ims-group-sync-prod-dead-letters.fifo' };
+    expect(() => resolveEnv({ ...prod, QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/ims-group-sync-staging-work.fifo' }, { stage: 'prod' }, dir)).toThrow(
+      /--stage prod: QUEUE_URL is ".*staging-work\.fifo", not a URL ending in \/ims-group-sync-prod-work\.fifo/,
+    );
+    expect(resolveEnv({ ...prod, QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/ims-group-sync-prod-work.fifo' }, { stage: 'prod' }, dir).env['QUEUE_URL']).toMatch(/prod-work\.fifo$/);
+  });
+
+  it('lets an exported SYNC_CONFIG win over the local stack file only when asked (check-config)', async () => {
+    await writeStackEnv('SYNC_CONFIG=/stack/demo.yaml\nTABLE_NAME=ims-group-sync-local\n');
+    expect(resolveEnv({ SYNC_CONFIG: 'mine.yaml' }, {}, dir).env['SYNC_CONFIG']).toBe('/stack/demo.yaml');
+    expect(resolveEnv({ SYNC_CONFIG: 'mine.yaml' }, {}, dir, { preferExportedConfig: true }).env['SYNC_CONFIG']).toBe('mine.yaml');
+  });
+
   it('says how to get connected when nothing says where to (the real AWS factory, no call made)', async () => {
     const { code, stderr } = await cli(['status'], undefined, { cwd: dir, env: {} });
     expect(code).toBe(1);

@@ -27,7 +27,7 @@ describe('ims-sync replay', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Dry run: nothing was moved\. 1 message would go back to the work queue \(run again with --apply to move them\)\./);
     expect(stdout).toMatch(/m-evt-1 +delta +membership\.added jane@acme\.com AEM-Authors/);
-    expect(stdout).toContain('are not work messages and are never replayed');
+    expect(stdout).toContain('is not a work message and is never replayed');
     expect(world.dlq.sentBack).toEqual([]);
     expect(world.dlq.letters.every((l) => !l.hidden)).toBe(true);
   });
@@ -44,7 +44,7 @@ describe('ims-sync replay', () => {
   it('filters by user, as JSON', async () => {
     const world = withLetters();
     const { stdout } = await cli(['replay', '--user', 'OMAR@acme.com', '--json'], world);
-    expect(JSON.parse(stdout)).toMatchObject({ dryRun: true, matched: [{ messageId: 'm-evt-2', kind: 'hint' }], keptCount: 2, unreadable: ['m-junk'] });
+    expect(JSON.parse(stdout)).toMatchObject({ dryRun: true, matched: [{ messageId: 'm-evt-2', kind: 'hint' }], keptCount: 2, unreadable: [{ messageId: 'm-junk' }] });
   });
 });
 

@@ -44,7 +44,7 @@ describe('replayDeadLetters', () => {
     const report = await replayDeadLetters({}, deps(dlq));
     expect(report.dryRun).toBe(true);
     expect(report.matched.map((m) => m.messageId)).toEqual(['m0', 'm1']);
-    expect(report.unreadable).toEqual(['m2']);
+    expect(report.unreadable).toEqual([{ messageId: 'm2' }]);
     expect(sentBack).toEqual([]);
     expect(letters.every((l) => !l.hidden)).toBe(true);
   });
@@ -62,6 +62,24 @@ describe('replayDeadLetters', () => {
     const { dlq } = memoryDeadLetters(bodies);
     const report = await replayDeadLetters({ filter: { kind: 'delta', from: '2026-11-23T08:30:00Z' } }, deps(dlq));
     expect(report.matched.map((m) => m.messageId)).toEqual(['m1']);
+  });
+
+  it('shows why the worker parked a letter, when it did', async () => {
+    const { dlq, letters } = memoryDeadLetters(['not json']);
+    Object.assign(letters[0] ?? {}, { reason: 'the record is not a work message' });
+    const report = await replayDeadLetters({}, deps(dlq));
+    expect(report.unreadable).toEqual([{ messageId: 'm0', reason: 'the record is not a work message' }]);
+  });
+
+  it('with --apply moves each round’s matches at once, so a FIFO queue can hand over the next of their groups', async () => {
+    const bodies = Array.from({ length: 25 }, (_, i) => JSON.stringify(delta(`e${i}`, 'sam@acme.com', '2026-11-23T08:00:00Z')));
+    const { dlq, sentBack } = memoryDeadLetters(bodies);
+    const sends: number[] = [];
+    const counting: DeadLetters = { ...dlq, sendBack: async (m, id) => { sends.push(m.length); await dlq.sendBack(m, id); } };
+    const report = await replayDeadLetters({ dryRun: false }, deps(counting));
+    expect(sends).toEqual([10, 10, 5]);
+    expect(sentBack).toHaveLength(25);
+    expect(report.heldGroups).toBe(0);
   });
 
   it('refuses a malformed request with the field and an example, touching nothing', async () => {
