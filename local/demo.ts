@@ -135,7 +135,7 @@ const STEPS: readonly Step[] = [
       ctx.print('    the plan (dry run):');
       for (const line of planLines(plan)) ctx.print(line);
       const summary = await ctx.stack.runSchedule();
-      ctx.print(`    → schedule run ${summary.runId}: ${summary.targets.map((t) => `${t.targetId} ${t.status} (${t.messages} messages)`).join(', ')}`);
+      ctx.print(`    → schedule run ${summary.runId}: ${summary.targets.map((t) => `${t.targetId} ${t.status} (${t.messages} message${t.messages === 1 ? "" : "s"})`).join(', ')}`);
       const expected = plan.targets.flatMap((t) =>
         (t.plan?.changes ?? []).flatMap((c) => [
           ...c.add.map((m) => () => expectIn(ctx, t.targetId, c.group, m)),
