@@ -19,6 +19,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
     runtime,
     delay: (receiptHandle, seconds) => runtime.queue.changeVisibility(receiptHandle, seconds),
     deadLetter: createDeadLetterParking(runtime.aws.sqs, requireEnv('DEAD_LETTER_QUEUE_URL')),
+    requeue: { send: (record, requeues) => runtime.queue.requeue(record, requeues), maxReceiveCount: () => runtime.queue.maxReceiveCount() },
     // A target outage is retried after 30 s, 1, 2, 4... minutes rather than the whole visibility timeout.
     retryDelaySeconds: optionalIntEnv('WORKER_RETRY_DELAY_SECONDS', 30, { min: 1, max: 900 }),
   }),

@@ -254,6 +254,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       runtime: workerRuntime,
       delay: (receiptHandle, seconds) => workerRuntime.queue.changeVisibility(receiptHandle, seconds),
       deadLetter: createDeadLetterParking(aws.sqs, emulators.env.DEAD_LETTER_QUEUE_URL),
+      requeue: { send: (record, requeues) => workerRuntime.queue.requeue(record, requeues), maxReceiveCount: () => workerRuntime.queue.maxReceiveCount() },
       retryDelaySeconds: options.retryDelaySeconds ?? 2,
     });
     const poller: SqsPoller = startSqsPoller({

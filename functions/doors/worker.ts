@@ -23,11 +23,24 @@ export interface WorkerDeps {
    * Absent: such a record goes there by the queue's redrive, after `maxReceiveCount` receives.
    */
   readonly deadLetter?: (record: { messageId: string; body: string; messageGroupId?: string }, reason: string) => Promise<void>;
+  /**
+   * Work that is still only waiting (throttled, a target down) when it reaches its last receive is
+   * sent again as a fresh message instead of going to the dead-letter queue: waiting does not use
+   * up its retries. After `maxRequeues` such rounds it is parked with its reason.
+   */
+  readonly requeue?: {
+    send(record: { messageId: string; body: string; messageGroupId?: string }, requeues: number): Promise<void>;
+    maxReceiveCount(): Promise<number | undefined>;
+  };
+  readonly maxRequeues?: number;
   /** First back-off for retryable failures that named no wait (seconds); doubles per receive, at most 15 minutes. */
   readonly retryDelaySeconds?: number;
 }
 
 const MAX_RETRY_DELAY_SECONDS = 900;
+
+/** Fresh rounds of receives a waiting record gets before it is parked: with 16 receives a round, days of outage. */
+const DEFAULT_MAX_REQUEUES = 6;
 
 /** The FIFO message group of a record; records without one (standard queues) are each their own. */
 const groupOf = (record: SQSRecord): string => record.attributes.MessageGroupId ?? `message:${record.messageId}`;
@@ -57,11 +70,35 @@ export function createWorkerHandler(deps: WorkerDeps) {
       return true;
     } catch (error) {
       if (error instanceof SyncError && !error.retryable) return park(record, error.message);
+      if (await requeueIfLastReceive(record, error)) return true;
       await onFailure(record, error);
       return false;
     } finally {
       log.removeKeys(['correlationId', 'messageId', 'workId', 'kind']);
     }
+  }
+
+  /** True when the record went back to the queue as a fresh message (or was parked): done here. */
+  async function requeueIfLastReceive(record: SQSRecord, error: unknown): Promise<boolean> {
+    if (deps.requeue === undefined) return false;
+    const max = await deps.requeue.maxReceiveCount();
+    const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
+    // The emulator's receive counts can jump: act on the one before the last as well.
+    if (max === undefined || receives < max - 1) return false;
+    const requeues = Number(record.messageAttributes['requeues']?.stringValue ?? '0') || 0;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (requeues >= (deps.maxRequeues ?? DEFAULT_MAX_REQUEUES)) return park(record, `still failing after ${requeues} requeues: ${reason}`);
+    try {
+      await deps.requeue.send(
+        { messageId: record.messageId, body: record.body, ...(record.attributes.MessageGroupId ? { messageGroupId: record.attributes.MessageGroupId } : {}) },
+        requeues + 1,
+      );
+    } catch (sendError) {
+      log.warn('could not requeue the record; it stays for its last receives', { error: String(sendError) });
+      return false;
+    }
+    log.warn('record requeued: still waiting at its last receive, it starts a fresh round', { requeues: requeues + 1, reason });
+    return true;
   }
 
   /** True when the record was parked in the dead-letter queue (then it is done here); false to let SQS retry it. */
@@ -119,6 +156,5 @@ export function createWorkerHandler(deps: WorkerDeps) {
     } else {
       log.error('work cannot be applied: it will reach the dead-letter queue after its last receive', { reason });
     }
-
   }
 }

@@ -2,11 +2,12 @@
  * The work queue over SQS FIFO (contracts/aws.md §2): one group per user (or per reconcile slice)
  * serialises a user's changes, the deduplication id drops repeats of one event.
  */
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
 import type { WorkMessage } from '../domain/messages.js';
 import { TargetUnavailableError, ValidationError } from '../errors.js';
 import type { WorkQueue } from '../sync/ports.js';
-import { deduplicationId, fifoGroupId } from './message-ids.js';
+import { deduplicationId, fifoGroupId, fifoSafe } from './message-ids.js';
 
 /** SendMessageBatch takes at most 10 entries and 256 KB in all (contracts/aws.md §2). */
 const BATCH_MAX_ENTRIES = 10;
@@ -17,6 +18,13 @@ export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 export interface SqsWorkQueue extends WorkQueue {
   /** Postpone a received message (a throttled record) without deleting it; clamped to 0..12 h. */
   changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
+  /**
+   * Send a received record again as a fresh message (same group, receive count back to 0, `requeues`
+   * attribute counting), for work that only waited too long: the caller then deletes the original.
+   */
+  requeue(record: { messageId: string; body: string; messageGroupId?: string }, requeues: number): Promise<void>;
+  /** The queue's redrive `maxReceiveCount`, read once; undefined when it has none. */
+  maxReceiveCount(): Promise<number | undefined>;
 }
 
 export function toEntry(message: WorkMessage, index: number): SendMessageBatchRequestEntry {
@@ -90,7 +98,43 @@ export async function sendEntries(sqs: SQSClient, queueUrl: string, entries: rea
 }
 
 export function createSqsWorkQueue(sqs: SQSClient, queueUrl: string): SqsWorkQueue {
+  let redrive: Promise<number | undefined> | undefined;
   return {
+    async requeue(record, requeues) {
+      await sendEntries(
+        sqs,
+        queueUrl,
+        [
+          {
+            Id: '0',
+            MessageBody: record.body,
+            MessageGroupId: record.messageGroupId ?? fifoSafe(`requeued:${record.messageId}`),
+            MessageDeduplicationId: fifoSafe(createHash('sha256').update(`${record.messageId}#requeue#${requeues}`).digest('hex')),
+            MessageAttributes: {
+              requeues: { DataType: 'Number', StringValue: String(requeues) },
+              requeuedFrom: { DataType: 'String', StringValue: record.messageId },
+            },
+          },
+        ],
+        'work queue (requeue)',
+      );
+    },
+
+    maxReceiveCount() {
+      redrive ??= sqs
+        .send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }))
+        .then((answer) => {
+          const policy: unknown = JSON.parse(answer.Attributes?.['RedrivePolicy'] ?? '{}');
+          const count = typeof policy === 'object' && policy !== null && 'maxReceiveCount' in policy ? Number(policy.maxReceiveCount) : NaN;
+          return Number.isInteger(count) && count > 0 ? count : undefined;
+        })
+        .catch(() => {
+          redrive = undefined;
+          return undefined;
+        });
+      return redrive;
+    },
+
     async send(messages) {
       await sendEntries(sqs, queueUrl, messages.map(toEntry), 'work queue');
     },

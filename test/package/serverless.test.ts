@@ -196,6 +196,14 @@ describe('IAM', () => {
     expect(actionsOf('ReplayRole')).not.toContain('secretsmanager:GetSecretValue');
     expect(actionsOf('WorkerRole')).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'dynamodb:PutItem']));
   });
+
+  it('lets the worker park work in the dead-letter queue, and send nowhere else but its own queue', () => {
+    const sends = statements('WorkerRole').filter((s) => asArray(s.Action).map(String).includes('sqs:SendMessage'));
+    expect(sends.flatMap((s) => asArray(s.Resource))).toEqual(
+      expect.arrayContaining([{ 'Fn::GetAtt': ['WorkQueue', 'Arn'] }, { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }]),
+    );
+    expect(sends.flatMap((s) => asArray(s.Resource))).toHaveLength(2);
+  });
 });
 
 describe('alarms', () => {

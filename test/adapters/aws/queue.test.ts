@@ -7,6 +7,26 @@ import { delta, drain, reconcile, useEmulators } from './emulated.js';
 describe('SQS work queue (local-aws-sqs)', () => {
   const aws = useEmulators();
 
+  it('reads its redrive maxReceiveCount once, from the queue serverless.yml defines', async () => {
+    const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
+    expect(await queue.maxReceiveCount()).toBe(16);
+  });
+
+  it('requeues a received record as a fresh message of the same group, counting the rounds', async () => {
+    const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
+    const body = JSON.stringify(delta({ user: { email: 'requeued@acme.example' } }));
+
+    await queue.requeue({ messageId: 'm-original', body, messageGroupId: 'user:requeued@acme.example' }, 2);
+    const [received, ...rest] = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
+
+    expect(rest).toEqual([]);
+    expect(received?.Body).toBe(body);
+    expect(received?.Attributes?.MessageGroupId).toBe('user:requeued@acme.example');
+    expect(received?.Attributes?.ApproximateReceiveCount).toBe('1');
+    expect(received?.MessageAttributes?.['requeues']?.StringValue).toBe('2');
+    expect(received?.MessageAttributes?.['requeuedFrom']?.StringValue).toBe('m-original');
+  });
+
   it('delivers a message whole, grouped by user, with kind and correlation id attributes', async () => {
     const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
     const message = delta({ user: { email: 'Ada@Acme.example' } });

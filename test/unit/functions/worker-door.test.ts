@@ -74,6 +74,51 @@ describe('worker door', () => {
     expect(await handler({ Records: [record('m1', 'not json')] })).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
   });
 
+  describe('at its last receive, work that is only waiting', () => {
+    const lastReceive = (messageId: string, receives: string, requeues?: string): SQSRecord => {
+      const r = record(messageId, removed(`e-${messageId}`, 'sam@acme.com'));
+      return {
+        ...r,
+        attributes: { ...r.attributes, ApproximateReceiveCount: receives },
+        messageAttributes: requeues ? { requeues: { stringValue: requeues, dataType: 'Number', stringListValues: [], binaryListValues: [] } } : {},
+      };
+    };
+    const setUp = () => {
+      const world = demoRuntime();
+      world.target('acme-campaign').down = true;
+      const requeued: { messageId: string; requeues: number }[] = [];
+      const parked: string[] = [];
+      const handler = createWorkerHandler({
+        runtime: world.runtime,
+        delay: async () => undefined,
+        deadLetter: async (_r, reason) => void parked.push(reason),
+        requeue: { send: async (r, requeues) => void requeued.push({ messageId: r.messageId, requeues }), maxReceiveCount: async () => 16 },
+        maxRequeues: 2,
+      });
+      return { handler, requeued, parked };
+    };
+
+    it('is sent again as a fresh message instead of going to the dead-letter queue', async () => {
+      const { handler, requeued, parked } = setUp();
+      expect(await handler({ Records: [lastReceive('m1', '15')] })).toEqual({ batchItemFailures: [] });
+      expect(requeued).toEqual([{ messageId: 'm1', requeues: 1 }]);
+      expect(parked).toEqual([]);
+    });
+
+    it('is left to its receives before the last one', async () => {
+      const { handler, requeued } = setUp();
+      expect(await handler({ Records: [lastReceive('m1', '3')] })).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+      expect(requeued).toEqual([]);
+    });
+
+    it('is parked with its reason once it has been requeued too often', async () => {
+      const { handler, requeued, parked } = setUp();
+      expect(await handler({ Records: [lastReceive('m1', '16', '2')] })).toEqual({ batchItemFailures: [] });
+      expect(requeued).toEqual([]);
+      expect(parked).toEqual([expect.stringMatching(/^still failing after 2 requeues: /)]);
+    });
+  });
+
   it('backs off a retryable failure exponentially by receive count, at most 15 minutes', async () => {
     const world = demoRuntime();
     world.target('acme-campaign').down = true;
