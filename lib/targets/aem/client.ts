@@ -23,7 +23,7 @@ import {
 } from '../../errors.js';
 import { TransportError, parseRetryAfter, unavailable, type HttpResponse, type HttpTransport } from '../../http.js';
 import { withRetry, type RetryPolicy } from '../../retry.js';
-import { Pacer } from './limits.js';
+import { createCallLimiter, type CallLimiter } from '../call-limiter.js';
 import { readSlingAnswer } from './sling-html.js';
 import { CsrfAnswer } from './schemas.js';
 
@@ -79,14 +79,14 @@ const detailOf = (response: HttpResponse): string => {
 
 export class AemClient {
   private readonly baseUrl: string;
-  private readonly pacer: Pacer;
+  private readonly limiter: CallLimiter;
   private readonly policy: RetryPolicy;
   private credentials: Promise<AemCredentials> | undefined;
   private csrfToken: Promise<string> | undefined;
 
   constructor(private readonly deps: AemClientDeps) {
     this.baseUrl = deps.config.baseUrl.replace(/\/+$/, '');
-    this.pacer = new Pacer(deps.clock, deps.config.limits.requestsPerSecond);
+    this.limiter = createCallLimiter(deps.config.limits, deps.clock);
     this.policy = { system: 'aem', ...DEFAULT_RETRY, ...deps.retry };
   }
 
@@ -195,15 +195,14 @@ export class AemClient {
     };
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
     if (csrfToken !== undefined) headers['csrf-token'] = csrfToken;
-    await this.pacer.take();
     try {
-      return await this.deps.http({
+      return await this.limiter.run(() => this.deps.http({
         method,
         url: `${this.baseUrl}${pathAndQuery}`,
         headers,
         ...(body !== undefined ? { body } : {}),
         timeoutMs: this.deps.config.limits.timeoutMs,
-      });
+      }));
     } catch (error) {
       if (error instanceof TransportError) throw unavailable('aem', call, error);
       throw error;

@@ -7,7 +7,7 @@ import type { CampaignTarget } from '../../config/schema.js';
 import type { HttpTransport } from '../../http.js';
 import type { TargetAdapter } from '../port.js';
 import { applyCampaignSlice } from './apply.js';
-import { createLimiter } from './limiter.js';
+import { createCallLimiter } from '../call-limiter.js';
 import { selectAll, type SoapCall } from './query.js';
 import { readCampaignState } from './read-state.js';
 import { GROUP, ID, NAME, rowValues } from './schema.js';
@@ -40,7 +40,7 @@ export const soapRouterUrl = (baseUrl: string): string => `${baseUrl.replace(/\/
 export function buildCampaignTarget(deps: CampaignTargetDeps): TargetAdapter {
   const { config, clock } = deps;
   const tuning: CampaignTuning = { ...DEFAULT_CAMPAIGN_TUNING, ...deps.tuning };
-  const limiter = createLimiter(config.limits, clock);
+  const limiter = createCallLimiter(config.limits, clock);
   const postDeps = { http: deps.http, endpoint: soapRouterUrl(config.baseUrl), timeoutMs: config.limits.timeoutMs, now: () => clock.now() };
   // Every HTTP request, Logon included, goes through the limiter.
   const session = createSession((request, auth) => limiter.run(() => postSoap(postDeps, request, auth)), deps.credentials);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../../lib/clock.js';
+import { fakeClock } from '../../support/clock.js';
 import { AemTarget } from '../../../lib/config/schema.js';
 import { AuthError, ProtocolError, TargetUnavailableError } from '../../../lib/errors.js';
 import { fetchTransport } from '../../../lib/http.js';
@@ -88,15 +88,7 @@ describe('AEM client: answers and limits', () => {
   });
 
   it('paces requests to requestsPerSecond by the clock', async () => {
-    let now = 0;
-    const sleeps: number[] = [];
-    const clock: Clock = {
-      now: () => now,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        now += ms;
-      },
-    };
+    const clock = fakeClock({ start: 0 });
     const adapter = buildAemTarget({
       http: async () => ({ status: 200, headers: {}, body: '{"success":true,"total":0,"more":false,"hits":[]}' }),
       clock,
@@ -106,6 +98,28 @@ describe('AEM client: answers and limits', () => {
 
     for (let i = 0; i < 4; i += 1) await adapter.listGroups();
 
-    expect(sleeps).toEqual([250, 250, 250]);
+    expect(clock.sleeps).toEqual([250, 250, 250]);
   });
+
+  it('never has more HTTP calls in flight than limits.concurrency', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const adapter = buildAemTarget({
+      http: async () => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return { status: 200, headers: {}, body: '{"success":true,"total":0,"more":false,"hits":[]}' };
+      },
+      clock: fakeClock({ start: 0 }),
+      config: offlineAemConfig('capped-author', { concurrency: 2 }),
+      credentials: async () => ({ type: 'bearer', token: 't' }),
+    });
+
+    await Promise.all(Array.from({ length: 6 }, () => adapter.listGroups()));
+
+    expect(most).toBe(2);
+  });
+
 });

@@ -1,14 +1,14 @@
 /**
- * The target's `limits` (config `CampaignTarget.limits`): at most `concurrency` calls in flight and
- * call starts spaced by `1000 / requestsPerSecond` ms, so one sync never floods an instance.
+ * A target's `limits` (config `targets[].limits`), for every adapter: at most `concurrency` calls in
+ * flight and call starts spaced by `1000 / requestsPerSecond` ms, so one sync never floods an instance.
  */
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../clock.js';
 
-export interface Limiter {
+export interface CallLimiter {
   run<T>(task: () => Promise<T>): Promise<T>;
 }
 
-export function createLimiter(limits: { concurrency: number; requestsPerSecond: number }, clock: Clock): Limiter {
+export function createCallLimiter(limits: { concurrency: number; requestsPerSecond: number }, clock: Clock): CallLimiter {
   const spacingMs = 1000 / limits.requestsPerSecond;
   let inFlight = 0;
   const waiting: (() => void)[] = [];

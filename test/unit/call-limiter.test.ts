@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { fakeClock } from '../../support/clock.js';
-import { createLimiter } from '../../../lib/targets/campaign/limiter.js';
+import { fakeClock } from '../support/clock.js';
+import { createCallLimiter } from '../../lib/targets/call-limiter.js';
 
 const clockAndSleeps = () => {
   const clock = fakeClock({ start: 0 });
   return { clock, sleeps: clock.sleeps };
 };
 
-describe('Campaign call limiter', () => {
+describe('target call limiter', () => {
   it('never has more calls in flight than the configured concurrency', async () => {
     const { clock } = clockAndSleeps();
-    const limiter = createLimiter({ concurrency: 2, requestsPerSecond: 1000 }, clock);
+    const limiter = createCallLimiter({ concurrency: 2, requestsPerSecond: 1000 }, clock);
     let inFlight = 0;
     let peak = 0;
     const task = () =>
@@ -28,7 +28,7 @@ describe('Campaign call limiter', () => {
 
   it('spaces call starts by 1000 / requestsPerSecond milliseconds', async () => {
     const { clock, sleeps } = clockAndSleeps();
-    const limiter = createLimiter({ concurrency: 10, requestsPerSecond: 4 }, clock);
+    const limiter = createCallLimiter({ concurrency: 10, requestsPerSecond: 4 }, clock);
 
     await Promise.all([1, 2, 3].map(() => limiter.run(() => Promise.resolve())));
 
