@@ -20,30 +20,21 @@ export interface AdapterDeps {
   readonly secrets: SecretResolver;
 }
 
+/**
+ * A target's auth block with its secret reference resolved: the adapters' credentials have the
+ * configuration's shape (basic / session: a password; bearer: a token). Asked again at each new
+ * logon, so a rotated secret is picked up (the resolver re-reads after its maximum age).
+ */
+async function withSecret<A extends { readonly password: string } | { readonly token: string }>(auth: A, secrets: SecretResolver): Promise<A> {
+  return 'password' in auth ? { ...auth, password: await secrets.resolve(auth.password) } : { ...auth, token: await secrets.resolve(auth.token) };
+}
+
 export function buildTargetAdapter(target: Target, deps: AdapterDeps): TargetAdapter {
   const { http, clock, secrets } = deps;
   if (target.kind === 'aem') {
-    const auth = target.auth;
-    return buildAemTarget({
-      http,
-      clock,
-      config: target,
-      credentials: async () =>
-        auth.type === 'basic'
-          ? { type: 'basic', username: auth.username, password: await secrets.resolve(auth.password) }
-          : { type: 'bearer', token: await secrets.resolve(auth.token) },
-    });
+    return buildAemTarget({ http, clock, config: target, credentials: () => withSecret(target.auth, secrets) });
   }
-  const auth = target.auth;
-  return buildCampaignTarget({
-    http,
-    clock,
-    config: target,
-    credentials: async () =>
-      auth.type === 'session'
-        ? { type: 'session', login: auth.login, password: await secrets.resolve(auth.password) }
-        : { type: 'bearer', token: await secrets.resolve(auth.token) },
-  });
+  return buildCampaignTarget({ http, clock, config: target, credentials: () => withSecret(target.auth, secrets) });
 }
 
 export function buildTargets(config: SyncConfig, deps: AdapterDeps): TargetBinding[] {
