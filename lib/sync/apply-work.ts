@@ -4,14 +4,11 @@
 import type { ReconcileMessage, WorkMessage } from '../domain/messages.js';
 import { applyPlanSlice } from './apply-plan.js';
 import { applyGroupHint } from './group-work.js';
-import { forEachTarget, type TargetReport } from './per-target.js';
+import { forEachTarget, type WorkReport } from './per-target.js';
 import type { SyncRuntime } from './runtime.js';
 import { applyUserWork } from './user-work.js';
 
-export interface WorkReport {
-  readonly messageId: string;
-  readonly targets: readonly TargetReport[];
-}
+export type { WorkReport } from './per-target.js';
 
 export async function applyWork(message: WorkMessage, rt: SyncRuntime): Promise<WorkReport> {
   switch (message.kind) {

@@ -10,10 +10,10 @@ import type { HintMessage } from '../domain/messages.js';
 import { planTarget } from '../domain/plan.js';
 import { applyPlanSlice } from './apply-plan.js';
 import { unchangedDecisions } from './decisions.js';
-import { forEachTarget, type TargetReport } from './per-target.js';
+import { forEachTarget, type WorkReport } from './per-target.js';
 import type { SyncRuntime } from './runtime.js';
 
-export async function applyGroupHint(message: HintMessage & { group: string }, rt: SyncRuntime): Promise<{ messageId: string; targets: readonly TargetReport[] }> {
+export async function applyGroupHint(message: HintMessage & { group: string }, rt: SyncRuntime): Promise<WorkReport> {
   const group = message.group;
   const concerned = rt.targets.filter((b) => isManagedName(b.config, group));
   const profileOf = rt.targets.filter((b) => b.config.productProfiles.some((p) => foldName(p) === foldName(group)));

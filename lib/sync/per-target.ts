@@ -11,6 +11,12 @@ export type TargetReport =
   | { readonly targetId: string; readonly status: 'applied'; readonly outcome: TargetOutcome }
   | { readonly targetId: string; readonly status: 'not-concerned' | 'already-done' };
 
+/** What one work message did, per target. */
+export interface WorkReport {
+  readonly messageId: string;
+  readonly targets: readonly TargetReport[];
+}
+
 export async function forEachTarget(
   eventId: string,
   rt: Pick<SyncRuntime, 'targets' | 'stores' | 'log'>,

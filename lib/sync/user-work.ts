@@ -17,7 +17,7 @@ import type { TargetPlan } from '../domain/plan-types.js';
 import { SyncError } from '../errors.js';
 import { applyPlanSlice, type TargetOutcome } from './apply-plan.js';
 import { unchangedDecisions } from './decisions.js';
-import { forEachTarget, type TargetReport } from './per-target.js';
+import { forEachTarget, type WorkReport } from './per-target.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
 
 export type UserMessage = DeltaMessage | HintMessage;
@@ -29,12 +29,7 @@ type UserFact =
   /** Fallback while UMAPI cannot be read: only this one removal is known. */
   | { readonly kind: 'removed-from'; readonly group: string; readonly at: number };
 
-export interface UserWorkReport {
-  readonly messageId: string;
-  readonly targets: readonly TargetReport[];
-}
-
-export async function applyUserWork(message: UserMessage, rt: SyncRuntime): Promise<UserWorkReport> {
+export async function applyUserWork(message: UserMessage, rt: SyncRuntime): Promise<WorkReport> {
   const user = message.user;
   if (user === undefined) throw new UserlessHintError(message.id);
   let fact: UserFact;
