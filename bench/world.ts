@@ -158,5 +158,6 @@ function countStoreCalls(stores: Stores, calls: Record<string, number>): Stores 
     deferred: wrap('deferred', stores.deferred),
     runs: wrap('runs', stores.runs),
     audit: wrap('audit', stores.audit),
+    managedGroups: wrap('managedGroups', stores.managedGroups),
   };
 }

@@ -33,6 +33,7 @@ export function rehearsalOf(rt: SyncRuntime): Rehearsal {
     },
     runs: rt.stores.runs,
     audit: { record: async () => undefined, byMember: (...a) => rt.stores.audit.byMember(...a), byGroup: (...a) => rt.stores.audit.byGroup(...a) },
+    managedGroups: { list: (...a) => rt.stores.managedGroups.list(...a), remember: async () => undefined },
   };
   const targets = rt.targets.map((binding) => ({
     config: binding.config,
@@ -47,7 +48,8 @@ export function rehearsalOf(rt: SyncRuntime): Rehearsal {
       },
     },
   }));
-  return { runtime: { ...rt, targets, stores, metrics: createMemoryMetrics() }, slices, deferred };
+  // Follow-up work (a removal's re-check) is not queued by a rehearsal.
+  return { runtime: { ...rt, targets, stores, queue: { send: async () => undefined }, metrics: createMemoryMetrics() }, slices, deferred };
 }
 
 /** A Umapi that reads each user once: the rehearsal and the real run see the same answer. */

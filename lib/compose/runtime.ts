@@ -8,6 +8,7 @@ import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import { createDynamoDeferredStore } from '../aws/deferred-store.js';
 import { requireEnv } from '../aws/env.js';
 import { createDynamoIdempotencyStore } from '../aws/idempotency-store.js';
+import { createDynamoManagedGroupStore } from '../aws/managed-store.js';
 import { createSqsWorkQueue, type SqsWorkQueue } from '../aws/queue.js';
 import { createDynamoRateLimiter } from '../aws/rate-limiter.js';
 import { createDynamoRunStore } from '../aws/run-store.js';
@@ -44,6 +45,7 @@ export function buildStores(table: TableRef, clock: Clock): Stores {
     deferred: createDynamoDeferredStore(table, clock),
     runs: createDynamoRunStore(table, clock),
     audit: createDynamoAuditStore(table, clock),
+    managedGroups: createDynamoManagedGroupStore(table, clock),
   };
 }
 

@@ -89,7 +89,12 @@ export function managedAemGroups(target: AemTarget, candidates: Iterable<string>
   return groups;
 }
 
-export function managedCampaignGroups(target: CampaignTarget, profileNames: Iterable<string>): ManagedGroups {
+/**
+ * Campaign: the internal names the mask captures from the org's profile names, plus the groups
+ * the sync managed before (`remembered`, under the same mask): a group whose profile was deleted
+ * stays managed, and since no profile grants it any more, its IMS members are removed.
+ */
+export function managedCampaignGroups(target: CampaignTarget, profileNames: Iterable<string>, remembered: Iterable<string> = []): ManagedGroups {
   const mask = compiledPattern(target.associationMask);
   const groups = new Map<string, ManagedGroup>();
   for (const profile of profileNames) {
@@ -99,11 +104,13 @@ export function managedCampaignGroups(target: CampaignTarget, profileNames: Iter
       groups.set(foldName(internalName), { name: internalName, memberOf: [] });
     }
   }
+  for (const name of remembered) if (!groups.has(foldName(name))) groups.set(foldName(name), { name, memberOf: [] });
   return groups;
 }
 
-export function managedGroupsFor(target: Target, candidates: Iterable<string>): ManagedGroups {
-  return target.kind === 'aem' ? managedAemGroups(target, candidates) : managedCampaignGroups(target, candidates);
+/** `remembered`: Campaign groups managed before (see managedCampaignGroups); AEM needs none. */
+export function managedGroupsFor(target: Target, candidates: Iterable<string>, remembered: Iterable<string> = []): ManagedGroups {
+  return target.kind === 'aem' ? managedAemGroups(target, candidates) : managedCampaignGroups(target, candidates, remembered);
 }
 
 /**

@@ -8,8 +8,7 @@ import { foldName } from '../domain/ims.js';
 import { isManagedName, managedGroupsFor, targetGroupName } from '../domain/managed.js';
 import type { HintMessage } from '../domain/messages.js';
 import { planTarget } from '../domain/plan.js';
-import { applyPlanSlice } from './apply-plan.js';
-import { unchangedDecisions } from './decisions.js';
+import { applyEventPlan } from './event-plan.js';
 import { forEachTarget, type WorkReport } from './per-target.js';
 import type { SyncRuntime } from './runtime.js';
 
@@ -39,7 +38,7 @@ export async function applyGroupHint(message: HintMessage & { group: string }, r
     // Members of G alone say nothing of anyone's access through other groups: a group hint never disables.
     const plan = { ...planTarget({ target, managed, desired, actual }), disable: [], enable: [] };
     const context = { binding, eventId: message.id, at: readAt, cause: `event ${message.id}`, ...(message.actor ? { actor: message.actor } : {}) };
-    return applyPlanSlice(plan, plan.deferred, context, rt, unchangedDecisions(plan, actual, desired, actual.identities.keys()));
+    return applyEventPlan(plan, { actual, desired, keys: actual.identities.keys() }, context, rt);
   });
   return { messageId: message.id, targets };
 }

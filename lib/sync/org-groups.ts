@@ -9,12 +9,15 @@ import type { Umapi } from '../ims/port.js';
 export interface OrgGroupNames {
   /** The names, read or cached; raises when UMAPI cannot be read and nothing is cached. */
   get(): Promise<readonly string[]>;
+  /** The names if read recently, without a call: urgent work (a removal) never waits for the budget. */
+  peek(): readonly string[] | undefined;
 }
 
 export function createOrgGroupNames(umapi: Umapi, clock: Clock, ttlMs = 10 * 60_000): OrgGroupNames {
   let cached: { names: readonly string[]; readAt: number } | undefined;
   let inFlight: Promise<readonly string[]> | undefined;
   return {
+    peek: () => (cached && clock.now() - cached.readAt < ttlMs ? cached.names : undefined),
     async get() {
       if (cached && clock.now() - cached.readAt < ttlMs) return cached.names;
       inFlight ??= umapi

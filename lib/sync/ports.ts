@@ -99,6 +99,17 @@ export interface DeadLetter {
   readonly reason?: string;
 }
 
+/**
+ * Campaign groups the sync has managed, per target and association mask (`lib/aws/managed-store.ts`):
+ * a group stays managed after the product profile that named it is deleted, so its members are removed.
+ */
+export interface ManagedGroupStore {
+  /** Remember these groups as managed in the target under this mask (idempotent). */
+  remember(targetId: string, names: readonly string[], mask: string): Promise<void>;
+  /** Every group ever managed in the target under this mask, spelled as first seen. */
+  list(targetId: string, mask: string): Promise<string[]>;
+}
+
 /** The dead-letter queue as replay sees it. */
 export interface DeadLetters {
   /** Up to `max` messages, hidden from other readers until deleted or released. */

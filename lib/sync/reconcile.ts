@@ -8,11 +8,11 @@
 import { accessKeys, desiredMembers } from '../domain/desired.js';
 import type { ImsUser } from '../domain/ims.js';
 import { evaluateGuard, sliceSize, splitForGuard } from '../domain/guard.js';
-import { managedGroupsFor } from '../domain/managed.js';
 import { planTarget } from '../domain/plan.js';
 import type { GuardVerdict, PlanSlice, TargetPlan } from '../domain/plan-types.js';
 import { IncompleteReadError, SyncError } from '../errors.js';
 import { fanOut } from './fan-out.js';
+import { managedGroupsOf } from './managed-groups.js';
 import type { RunStatus } from './ports.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
 
@@ -69,10 +69,8 @@ export async function reconcile(options: ReconcileOptions, rt: SyncRuntime): Pro
     return { runId: options.runId, mode: options.mode, status: 'incomplete', snapshotAt, usersRead: 0, reason, targets: [] };
   }
 
-  const targets: TargetReconcile[] = [];
-  for (const binding of bindings) {
-    targets.push(await reconcileTarget(binding, users, orgGroupNames, options, startedAt, rt));
-  }
+  // Targets are independent systems, each with its own call limiter: read and plan them at once.
+  const targets = await Promise.all(bindings.map((binding) => reconcileTarget(binding, users, orgGroupNames, options, startedAt, rt)));
   if (options.mode === 'apply') rt.metrics.count('ReconcileRuns');
   return { runId: options.runId, mode: options.mode, status: 'complete', snapshotAt, usersRead: users.length, targets };
 }
@@ -95,7 +93,7 @@ async function reconcileTarget(
   try {
     // AEM: IMS groups already in the instance count too, so a group deleted in IMS is still emptied.
     const candidates = target.kind === 'aem' ? [...orgGroupNames, ...(await binding.adapter.listGroups())] : orgGroupNames;
-    const managed = managedGroupsFor(target, candidates);
+    const managed = await managedGroupsOf(binding, candidates, rt, { remember: options.mode === 'apply' });
     const actual = await binding.adapter.readState({ groups: [...managed.values()].map((g) => g.name) });
     const desired = desiredMembers(users, target, managed, rt.config.identity);
     // Who keeps access without any managed group must not be disabled (revocation mode disable-user).

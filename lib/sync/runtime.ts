@@ -8,7 +8,7 @@ import type { Umapi } from '../ims/port.js';
 import type { Log, Metrics } from '../observability/log.js';
 import type { TargetAdapter } from '../targets/port.js';
 import type { OrgGroupNames } from './org-groups.js';
-import type { AuditStore, DeferredStore, IdempotencyStore, RunStore, VersionStore, WorkQueue } from './ports.js';
+import type { AuditStore, DeferredStore, IdempotencyStore, ManagedGroupStore, RunStore, VersionStore, WorkQueue } from './ports.js';
 
 export interface TargetBinding {
   readonly config: Target;
@@ -21,6 +21,7 @@ export interface Stores {
   readonly deferred: DeferredStore;
   readonly runs: RunStore;
   readonly audit: AuditStore;
+  readonly managedGroups: ManagedGroupStore;
 }
 
 export interface SyncRuntime {

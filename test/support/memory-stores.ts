@@ -9,6 +9,7 @@ import type {
   DeferredStore,
   IdempotencyOutcome,
   IdempotencyStore,
+  ManagedGroupStore,
   MembershipVersion,
   RunTargetRecord,
   RunStore,
@@ -122,6 +123,21 @@ export function memoryAudit(): AuditStore & { entries: AuditEntry[] } {
   };
 }
 
+/** As the DynamoDB store: per target, folded names, each with the mask it was managed under. */
+export function memoryManagedGroups(): ManagedGroupStore & { items: Map<string, { name: string; mask: string }> } {
+  const items = new Map<string, { name: string; mask: string }>();
+  const key = (targetId: string, name: string) => `${targetId}\u0000${name.toLowerCase()}`;
+  return {
+    items,
+    async remember(targetId, names, mask) {
+      for (const name of names) if (items.get(key(targetId, name))?.mask !== mask) items.set(key(targetId, name), { name, mask });
+    },
+    async list(targetId, mask) {
+      return [...items].filter(([k, v]) => k.startsWith(`${targetId}\u0000`) && v.mask === mask).map(([, v]) => v.name);
+    },
+  };
+}
+
 export function memoryQueue(): WorkQueue & { sent: WorkMessage[]; failNext: number } {
   const queue = {
     sent: [] as WorkMessage[],
@@ -144,6 +160,7 @@ export function memoryStores(now: () => number) {
     deferred: memoryDeferred(),
     runs: memoryRuns(),
     audit: memoryAudit(),
+    managedGroups: memoryManagedGroups(),
   };
   return stores satisfies Stores;
 }

@@ -33,6 +33,36 @@ describe('reconcile (plan mode over the demo org)', () => {
     ]);
   });
 
+  it('keeps managing a Campaign group after its product profile is deleted: its IMS members are removed', async () => {
+    const world = demoRuntime();
+    await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
+    await drain(world);
+    expect(world.target('acme-campaign').members('delivery')).toContain('jane@acme.com');
+
+    // The profile is deleted in the Admin Console: its name leaves the org and every user's groups.
+    const deleted = 'Campaign - acme-prod - delivery';
+    world.fixture.groups = world.fixture.groups.filter((g) => g.name !== deleted);
+    for (const user of world.fixture.users) user.groups = user.groups.filter((g) => g !== deleted);
+    world.clock.advance(11 * 60_000); // past the org names' cache
+
+    const report = await reconcile({ runId: 'r2', mode: 'plan' }, world.runtime);
+    expect(changesOf(report, 'acme-campaign')).toContainEqual({ group: 'delivery', add: [], remove: ['jane@acme.com'] });
+  });
+
+  it('stops managing the remembered Campaign groups when the association mask changes (a config change removes nothing)', async () => {
+    const world = demoRuntime();
+    await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
+    await drain(world);
+    const config = world.runtime.config;
+    const renamed = demoRuntime({
+      fixture: world.fixture,
+      config: { ...config, targets: config.targets.map((t) => (t.kind === 'campaign' ? { ...t, associationMask: 'Campaign - other-tenant - (.*)' } : t)) },
+    });
+    renamed.runtime = { ...renamed.runtime, stores: world.runtime.stores };
+    const report = await reconcile({ runId: 'r2', mode: 'plan' }, renamed.runtime);
+    expect(changesOf(report, 'acme-campaign')).toEqual([]);
+  });
+
   it('changes nothing and queues nothing in plan mode', async () => {
     const world = demoRuntime();
     await reconcile({ runId: 'r1', mode: 'plan' }, world.runtime);

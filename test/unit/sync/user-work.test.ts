@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { DeltaMessage, HintMessage, ReconcileMessage } from '../../../lib/domain/messages.js';
 import { applyWork } from '../../../lib/sync/apply-work.js';
 import { WorkFailedError } from '../../../lib/sync/work-errors.js';
-import { demoRuntime } from '../../support/runtime.js';
+import { createOrgGroupNames } from '../../../lib/sync/org-groups.js';
+import { reconcile } from '../../../lib/sync/reconcile.js';
+import { demoConfig, demoRuntime } from '../../support/runtime.js';
 
 const delta = (over: Partial<DeltaMessage> & Pick<DeltaMessage, 'change' | 'user'>): DeltaMessage => ({
   kind: 'delta',
@@ -52,18 +54,74 @@ describe('applyWork: deltas and hints for one user', () => {
     expect(world.target('acme-prod-author').applyCalls).toHaveLength(1);
   });
 
-  it('when UMAPI is throttled, a precise removal is applied at once and the message is retried for the rest', async () => {
+  it('a removal is applied from the event at once, with no UMAPI call, and a re-check of the user follows as its own work', async () => {
     const world = demoRuntime();
     world.umapi.failure = 'throttled';
     const message = delta({ change: 'membership.removed', user: { email: 'li@acme.com' }, group: 'AEM-DAM-Users' });
 
-    await expect(applyWork(message, world.runtime)).rejects.toMatchObject({ retryAfterMs: 30_000 });
+    const report = await applyWork(message, world.runtime);
+    expect(report.targets.find((t) => t.targetId === 'acme-prod-author')?.status).toBe('applied');
     expect(world.target('acme-prod-author').members('AEM-DAM-Users')).not.toContain('li@acme.com');
     expect(world.target('acme-prod-author').members('AEM-Authors')).toContain('li@acme.com');
+    expect(world.umapi.calls).toEqual({});
 
+    const [recheck] = world.queue.sent;
+    expect(recheck).toMatchObject({ kind: 'hint', id: 'evt-1:recheck', user: { email: 'li@acme.com' } });
+    if (recheck === undefined) throw new Error('no re-check queued');
+    // The re-check waits for the budget like any read...
+    await expect(applyWork(recheck, world.runtime)).rejects.toMatchObject({ retryAfterMs: 30_000 });
+    // ...and applies the whole truth once UMAPI answers.
     world.umapi.failure = 'none';
-    const retried = await applyWork(message, world.runtime);
-    expect(retried.targets.find((t) => t.targetId === 'acme-prod-author')?.status).toBe('applied');
+    world.umapi.calls = {};
+    const rechecked = await applyWork(recheck, world.runtime);
+    expect(rechecked.targets.find((t) => t.targetId === 'acme-prod-author')?.status).toBe('applied');
+    expect(world.umapi.calls.getUser).toBe(1);
+  });
+
+  it('a removal from a group that only a profile grants changes nothing at once and leaves it to the re-check', async () => {
+    const world = demoRuntime();
+    const message = delta({ change: 'membership.removed', user: { email: 'li@acme.com' }, group: 'AEM Managed Services - acme-prod-author' });
+    const report = await applyWork(message, world.runtime);
+    expect(report.targets.every((t) => t.status === 'not-concerned')).toBe(true);
+    expect(world.queue.sent.map((m) => m.kind)).toEqual(['hint']);
+  });
+
+  it('a group it could not read fails that target as retryable instead of acknowledging a removal it did not apply', async () => {
+    const world = demoRuntime();
+    world.target('acme-campaign').unreadable.add('delivery');
+    const message = delta({ change: 'user.removed', user: { email: 'sam@acme.com' } });
+
+    const error = await applyWork(message, world.runtime).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkFailedError);
+    expect((error as WorkFailedError).failures.map((f) => [f.targetId, f.retryable])).toEqual([['acme-campaign', true]]);
+    expect(world.stores.idempotency.claims.get('evt-1|acme-campaign')).toBeUndefined();
+
+    world.target('acme-campaign').unreadable.clear();
+    await applyWork(message, world.runtime);
+    expect(world.target('acme-campaign').members('delivery')).not.toContain('sam@acme.com');
+  });
+
+  it('a user removed from the org is revoked in Campaign with no UMAPI call once a reconciliation has run', async () => {
+    const world = demoRuntime();
+    await reconcile({ runId: 'run-1', mode: 'apply' }, world.runtime);
+    world.runtime = { ...world.runtime, orgGroups: createOrgGroupNames(world.umapi, world.clock) }; // a cold start: nothing cached
+    world.umapi.failure = 'throttled';
+    world.umapi.calls = {};
+
+    await applyWork(delta({ change: 'user.removed', user: { email: 'sam@acme.com' } }), world.runtime);
+    expect(world.target('acme-campaign').members('delivery')).not.toContain('sam@acme.com');
+    expect(world.umapi.calls).toEqual({});
+  });
+
+  it('a user removed from the org in a target keyed by username is not reported done: it is parked with the reason', async () => {
+    const config = demoConfig();
+    const world = demoRuntime({ config: { ...config, targets: config.targets.map((t) => (t.id === 'acme-stage-author' ? { ...t, userIdAttribute: 'username' as const } : t)) } });
+    const error = await applyWork(delta({ change: 'user.removed', user: { email: 'sam@acme.com' } }), world.runtime).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkFailedError);
+    const failure = (error as WorkFailedError).failures[0];
+    expect(failure).toMatchObject({ targetId: 'acme-stage-author', retryable: false });
+    expect(failure?.reason).toContain("cannot tell the user's username in acme-stage-author");
+    expect(world.target('acme-prod-author').members('AEM-Authors')).not.toContain('sam@acme.com');
   });
 
   it('an older event arriving late never undoes a newer one (last writer wins)', async () => {
