@@ -22,6 +22,7 @@ export type MetricName =
   | 'ChangesApplied'
   | 'ChangesFailed'
   | 'ChangesSkippedNewer'
+  | 'ChangesOvertaken'
   | 'Deferred'
   | 'ThrottleWaits'
   | 'GuardTrips'

@@ -61,7 +61,9 @@ export async function applyPlanSlice(
   await mapLimit(decisions, STORE_CONCURRENCY, (d) =>
     deps.stores.versions.putIfNewer(targetId, d.member, d.group, { at: ctx.at, eventId: ctx.eventId, present: d.present }),
   );
-  const result = isEmptySlice(fresh) ? { applied: [], failed: [] } : await ctx.binding.adapter.apply(fresh);
+  const written = isEmptySlice(fresh) ? { applied: [], failed: [] } : await ctx.binding.adapter.apply(fresh);
+  const repaired = await repairOvertaken(written.applied, ctx, deps);
+  const result = { applied: [...written.applied, ...repaired.applied], failed: [...written.failed, ...repaired.failed] };
 
   if (deferred.length > 0) {
     await deps.stores.deferred.put(deferred.map((item) => ({ ...item, targetId, since: deps.clock.now() })));
@@ -94,6 +96,45 @@ export async function applyPlanSlice(
   if (stale.length > 0) deps.metrics.count('ChangesSkippedNewer', stale.length, dims);
   if (deferred.length > 0) deps.metrics.count('Deferred', deferred.length, dims);
   return { targetId, applied: result.applied, failed: result.failed, skippedNewer: stale.length, deferred: deferred.length };
+}
+
+/**
+ * Between our reservation and our write, a newer fact may have reserved the same membership and
+ * written its own state to the target first; our write would then undo it (an old reconciliation
+ * slice re-granting what a webhook just removed). So after writing, each change is checked against
+ * the stored version once more, and where a newer fact with the other state won meanwhile, that
+ * state is written again. Timeline: we reserve (t0); E reserves (t1), E writes (t2); we write (t3);
+ * we check (t4 > t3): if t1 < t4 we see E and re-write E's state (t5), whatever the order of t2 and
+ * t3; if t1 > t4, E's own write (t2 > t1) comes after ours. Either way E's state is the last written.
+ */
+async function repairOvertaken(applied: readonly AppliedChange[], ctx: ApplyContext, deps: Deps): Promise<{ applied: AppliedChange[]; failed: FailedChange[] }> {
+  const targetId = ctx.binding.config.id;
+  const overtaken = await mapLimit(applied, STORE_CONCURRENCY, async (change) => {
+    const row = change.op === 'disable' || change.op === 'enable' ? DISABLED_STATE : change.group;
+    if (change.op === 'wire' || row === undefined) return undefined;
+    const stored = await deps.stores.versions.get(targetId, change.member, row);
+    const ours = change.op === 'add' || change.op === 'disable';
+    const newer = stored !== undefined && (stored.at !== ctx.at || stored.eventId !== ctx.eventId);
+    return newer && stored.present !== ours ? change : undefined;
+  });
+  const undo = overtaken.filter((c): c is AppliedChange => c !== undefined);
+  if (undo.length === 0) return { applied: [], failed: [] };
+  const changes = new Map<string, { group: string; add: string[]; remove: string[] }>();
+  for (const change of undo) {
+    if (change.group === undefined || (change.op !== 'add' && change.op !== 'remove')) continue;
+    const entry = changes.get(change.group) ?? { group: change.group, add: [], remove: [] };
+    (change.op === 'add' ? entry.remove : entry.add).push(change.member);
+    changes.set(change.group, entry);
+  }
+  const restore: PlanSlice = {
+    changes: [...changes.values()],
+    wiring: [],
+    disable: undo.filter((c) => c.op === 'enable').map((c) => c.member),
+    enable: undo.filter((c) => c.op === 'disable').map((c) => c.member),
+  };
+  deps.log.warn('a newer change landed while this one was written: its state is written again', { targetId, eventId: ctx.eventId, changes: undo.length });
+  deps.metrics.count('ChangesOvertaken', undo.length, { target: targetId });
+  return ctx.binding.adapter.apply(restore).then((r) => ({ applied: [...r.applied], failed: [...r.failed] }));
 }
 
 /**

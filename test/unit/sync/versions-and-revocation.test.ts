@@ -52,4 +52,22 @@ describe('applyWork: what an older fact may never undo, and what a partial fact 
     // li still holds the prod profile through AEM-Authors in IMS
     expect([...world.target('acme-prod-author').state.disabled]).not.toContain('li@acme.com');
   });
+
+  it('an older reconciliation slice that writes after a newer removal landed does not leave the access granted', async () => {
+    const world = demoRuntime();
+    const aem = world.target('acme-prod-author');
+    const write = aem.apply.bind(aem);
+    let raced = false;
+    // Between the slice's reservation and its write, a newer removal of omar reserves and lands first.
+    aem.apply = async (change) => {
+      if (!raced) {
+        raced = true;
+        await applyWork(delta({ id: 'evt-rm', occurredAt: '2026-11-23T09:30:00.000Z', change: 'membership.removed', user: { email: 'omar@acme.com' }, group: 'AEM-Authors' }), world.runtime);
+      }
+      return write(change);
+    };
+    await applyWork(slice([{ group: 'AEM-Authors', add: ['omar@acme.com'], remove: [] }]), world.runtime);
+    expect(aem.members('AEM-Authors')).not.toContain('omar@acme.com');
+    expect(world.metrics.total('ChangesOvertaken')).toBe(1);
+  });
 });
