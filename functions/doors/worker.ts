@@ -7,12 +7,13 @@
  * to the wait asked for); other retryable failures back off exponentially by receive count. Neither
  * fails fast toward the dead-letter queue.
  */
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { WorkMessage } from '../../lib/domain/messages.js';
-import { SyncError, ThrottledError } from '../../lib/errors.js';
+import { ThrottledError } from '../../lib/errors.js';
 import { applyWork } from '../../lib/sync/apply-work.js';
 import type { SyncRuntime } from '../../lib/sync/runtime.js';
-import { WorkFailedError } from '../../lib/sync/work-errors.js';
+import { retryPolicyOf, WorkFailedError } from '../../lib/sync/work-errors.js';
+import { workBudget, type WorkBudget } from '../../lib/sync/work-budget.js';
 
 export interface WorkerDeps {
   readonly runtime: SyncRuntime;
@@ -48,11 +49,12 @@ const groupOf = (record: SQSRecord): string => record.attributes.MessageGroupId 
 export function createWorkerHandler(deps: WorkerDeps) {
   const { runtime } = deps;
   const { log, metrics } = runtime;
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
     const failed: string[] = [];
     const failedGroups = new Set<string>();
+    const budget = workBudget(runtime.clock.now(), context?.getRemainingTimeInMillis());
     for (const record of event.Records) {
-      if (failedGroups.has(groupOf(record)) || !(await processRecord(record))) {
+      if (failedGroups.has(groupOf(record)) || !(await processRecord(record, budget))) {
         failed.push(record.messageId);
         failedGroups.add(groupOf(record));
       }
@@ -60,16 +62,22 @@ export function createWorkerHandler(deps: WorkerDeps) {
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
-  async function processRecord(record: SQSRecord): Promise<boolean> {
+  async function processRecord(record: SQSRecord, budget: WorkBudget): Promise<boolean> {
     const message = parseRecord(record);
     if (message === undefined) return park(record, 'the record is not a work message');
     log.appendKeys({ correlationId: message.correlationId, messageId: record.messageId, workId: message.id, kind: message.kind });
     try {
-      const report = await applyWork(message, runtime);
+      const report = await applyWork(message, runtime, budget);
       log.info('work applied', { targets: report.targets.map((t) => `${t.targetId}:${t.status}`) });
       return true;
     } catch (error) {
-      if (error instanceof SyncError && !error.retryable) return park(record, error.message);
+      const policy = retryPolicyOf(error);
+      const reason = error instanceof Error ? error.message : String(error);
+      if (!policy.retryable) return park(record, reason);
+      const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
+      if (policy.parkAfterReceives !== undefined && receives >= policy.parkAfterReceives) {
+        return park(record, `still refused after ${receives} attempts: ${reason}`);
+      }
       if (await requeueIfLastReceive(record, error)) return true;
       await onFailure(record, error);
       return false;
@@ -139,7 +147,7 @@ export function createWorkerHandler(deps: WorkerDeps) {
 
   async function onFailure(record: SQSRecord, error: unknown): Promise<void> {
     const waitMs = error instanceof WorkFailedError || error instanceof ThrottledError ? error.retryAfterMs : undefined;
-    const retryable = error instanceof SyncError ? error.retryable : true;
+    const { retryable } = retryPolicyOf(error);
     const reason = error instanceof Error ? error.message : String(error);
     if (waitMs !== undefined) {
       metrics.count('ThrottleWaits');

@@ -7,23 +7,25 @@ import { applyGroupHint } from './group-work.js';
 import { forEachTarget, type WorkReport } from './per-target.js';
 import type { SyncRuntime } from './runtime.js';
 import { applyUserWork } from './user-work.js';
+import type { WorkBudget } from './work-budget.js';
 
 export type { WorkReport } from './per-target.js';
 
-export async function applyWork(message: WorkMessage, rt: SyncRuntime): Promise<WorkReport> {
+/** `budget`: the invocation's time, shared by a batch's records (the worker passes it; the CLI does not). */
+export async function applyWork(message: WorkMessage, rt: SyncRuntime, budget?: WorkBudget): Promise<WorkReport> {
   switch (message.kind) {
     case 'reconcile':
-      return applyReconcileSlice(message, rt);
+      return applyReconcileSlice(message, rt, budget);
     case 'hint':
-      if (message.user === undefined && message.group !== undefined) return applyGroupHint({ ...message, group: message.group }, rt);
-      return applyUserWork(message, rt);
+      if (message.user === undefined && message.group !== undefined) return applyGroupHint({ ...message, group: message.group }, rt, budget);
+      return applyUserWork(message, rt, budget);
     case 'delta':
-      return applyUserWork(message, rt);
+      return applyUserWork(message, rt, budget);
   }
 }
 
 /** A slice of a reconciliation plan, planned from a snapshot: newer deltas win over it. */
-async function applyReconcileSlice(message: ReconcileMessage, rt: SyncRuntime): Promise<WorkReport> {
+async function applyReconcileSlice(message: ReconcileMessage, rt: SyncRuntime, budget: WorkBudget | undefined): Promise<WorkReport> {
   if (!rt.targets.some((b) => b.config.id === message.targetId)) {
     rt.log.warn('reconciliation slice for a target no longer configured: dropped', { targetId: message.targetId });
     return { messageId: message.id, targets: [] };
@@ -33,7 +35,7 @@ async function applyReconcileSlice(message: ReconcileMessage, rt: SyncRuntime): 
     message.id,
     rt,
     (binding) => applyPlanSlice(message.slice, [], { binding, eventId: message.id, at, cause: `run ${message.runId}` }, rt),
-    message.targetId,
+    { only: message.targetId, ...(budget ? { budget } : {}) },
   );
   return { messageId: message.id, targets };
 }

@@ -11,8 +11,9 @@ import { planTarget } from '../domain/plan.js';
 import { applyEventPlan } from './event-plan.js';
 import { forEachTarget, type WorkReport } from './per-target.js';
 import type { SyncRuntime } from './runtime.js';
+import type { WorkBudget } from './work-budget.js';
 
-export async function applyGroupHint(message: HintMessage & { group: string }, rt: SyncRuntime): Promise<WorkReport> {
+export async function applyGroupHint(message: HintMessage & { group: string }, rt: SyncRuntime, budget?: WorkBudget): Promise<WorkReport> {
   const group = message.group;
   const concerned = rt.targets.filter((b) => isManagedName(b.config, group));
   const profileOf = rt.targets.filter((b) => b.config.productProfiles.some((p) => foldName(p) === foldName(group)));
@@ -39,7 +40,7 @@ export async function applyGroupHint(message: HintMessage & { group: string }, r
     const plan = { ...planTarget({ target, managed, desired, actual }), disable: [], enable: [] };
     const context = { binding, eventId: message.id, at: readAt, cause: `event ${message.id}`, ...(message.actor ? { actor: message.actor } : {}) };
     return applyEventPlan(plan, { actual, desired, keys: actual.identities.keys() }, context, rt);
-  });
+  }, budget ? { budget } : {});
   return { messageId: message.id, targets };
 }
 

@@ -5,7 +5,8 @@
  */
 import type { TargetOutcome } from './apply-plan.js';
 import { IDEMPOTENCY_LEASE_MS, type SyncRuntime, type TargetBinding } from './runtime.js';
-import { toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
+import { SUSPECT_PARK_AFTER_RECEIVES, toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
+import { withinBudget, type WorkBudget } from './work-budget.js';
 
 export type TargetReport =
   | { readonly targetId: string; readonly status: 'applied'; readonly outcome: TargetOutcome }
@@ -17,12 +18,20 @@ export interface WorkReport {
   readonly targets: readonly TargetReport[];
 }
 
+export interface TargetScope {
+  /** Only this target (a reconciliation slice). */
+  readonly only?: string;
+  /** The invocation's time, shared with the batch's other records (the worker's). */
+  readonly budget?: WorkBudget;
+}
+
 export async function forEachTarget(
   eventId: string,
-  rt: Pick<SyncRuntime, 'targets' | 'stores' | 'log'>,
+  rt: Pick<SyncRuntime, 'targets' | 'stores' | 'log' | 'clock'>,
   work: (binding: TargetBinding) => Promise<TargetOutcome | 'not-concerned'>,
-  only?: string,
+  scope: TargetScope = {},
 ): Promise<TargetReport[]> {
+  const { only, budget } = scope;
   const reports: TargetReport[] = [];
   const failures: TargetFailure[] = [];
   const bindings = rt.targets.filter((b) => only === undefined || b.config.id === only);
@@ -49,7 +58,7 @@ export async function forEachTarget(
     }
     let outcome: TargetOutcome | 'not-concerned';
     try {
-      outcome = await work(binding);
+      outcome = await withinBudget(budget, targetId, binding.config.kind, rt.clock.now(), () => work(binding));
     } catch (error) {
       await rt.stores.idempotency.release(eventId, targetId);
       const failure = toTargetFailure(targetId, error);
@@ -58,10 +67,13 @@ export async function forEachTarget(
       return undefined;
     }
     if (outcome !== 'not-concerned' && outcome.failed.length > 0) {
+      // A write refused (401, 404, an unexpected answer) is retried a few times before parking, like a read (work-errors.ts).
+      const transient = outcome.failed.some((f) => f.retryable);
       failures.push({
         targetId,
         reason: `${outcome.failed.length} change(s) failed: ${outcome.failed[0]?.error ?? ''}`,
-        retryable: outcome.failed.some((f) => f.retryable),
+        retryable: true,
+        ...(transient ? {} : { parkAfterReceives: SUSPECT_PARK_AFTER_RECEIVES }),
       });
       await rt.stores.idempotency.release(eventId, targetId);
       return undefined;

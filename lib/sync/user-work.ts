@@ -25,6 +25,7 @@ import { applyEventPlan } from './event-plan.js';
 import { managedGroupsOf } from './managed-groups.js';
 import { forEachTarget, type WorkReport } from './per-target.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
+import type { WorkBudget } from './work-budget.js';
 
 export type UserMessage = DeltaMessage | HintMessage;
 
@@ -38,17 +39,18 @@ type UserFact =
 
 type Deps = Pick<SyncRuntime, 'config' | 'clock' | 'log' | 'metrics' | 'targets' | 'umapi' | 'orgGroups' | 'queue' | 'stores'>;
 
-export async function applyUserWork(message: UserMessage, rt: Deps): Promise<WorkReport> {
+export async function applyUserWork(message: UserMessage, rt: Deps, budget?: WorkBudget): Promise<WorkReport> {
+  const scope = budget ? { budget } : {};
   if (message.user === undefined) throw new UserlessHintError(message.id);
   const urgent = message.kind === 'delta' ? removalProvedByEvent(message) : undefined;
   if (message.kind === 'delta' && urgent !== undefined) {
-    const targets = await forEachTarget(message.id, rt, (binding) => planAndApply(binding, message, urgent, rt));
+    const targets = await forEachTarget(message.id, rt, (binding) => planAndApply(binding, message, urgent, rt), scope);
     // Queued once the removal is applied everywhere: a redelivery finds the targets done and queues it again (deduplicated).
     if (urgent.kind === 'removed-from') await rt.queue.send([recheckOf(message)]);
     return { messageId: message.id, targets };
   }
   const fact = await readFact(message, rt);
-  const targets = await forEachTarget(message.id, rt, (binding) => planAndApply(binding, message, fact, rt));
+  const targets = await forEachTarget(message.id, rt, (binding) => planAndApply(binding, message, fact, rt), scope);
   return { messageId: message.id, targets };
 }
 

@@ -3,7 +3,7 @@
  * Each target is independent: the ones that succeeded are recorded as done (idempotency), and the
  * message fails only for the ones that did not, so a redelivery repeats only their work.
  */
-import { SyncError, ThrottledError } from '../errors.js';
+import { AuthError, NotFoundError, ProtocolError, SyncError, ThrottledError } from '../errors.js';
 
 export interface TargetFailure {
   readonly targetId: string;
@@ -11,6 +11,28 @@ export interface TargetFailure {
   readonly retryable: boolean;
   /** Set when the target or UMAPI asked us to wait. */
   readonly retryAfterMs?: number;
+  /** Retried with back-off, but parked once the message has been received this many times. */
+  readonly parkAfterReceives?: number;
+}
+
+/**
+ * A 401, 404 or unexpected answer from a system we call is usually a moment, not a verdict: a
+ * password rotated while the old one is still cached (secrets are re-read after 5 minutes), an
+ * instance restarting behind its dispatcher. Parking at the first receive would send every
+ * revocation of that window to the dead-letter queue; so these are retried with back-off (30 s,
+ * 1, 2, 4 minutes...) and parked, with their reason, only at this receive.
+ */
+export const SUSPECT_PARK_AFTER_RECEIVES = 6;
+
+/** How the worker treats an error: retry (with or without a limit) or park at once. */
+export function retryPolicyOf(error: unknown): { readonly retryable: boolean; readonly parkAfterReceives?: number } {
+  if (error instanceof WorkFailedError) return { retryable: error.retryable, ...(error.parkAfterReceives !== undefined ? { parkAfterReceives: error.parkAfterReceives } : {}) };
+  if (isSuspect(error)) return { retryable: true, parkAfterReceives: SUSPECT_PARK_AFTER_RECEIVES };
+  return { retryable: error instanceof SyncError ? error.retryable : true };
+}
+
+function isSuspect(error: unknown): boolean {
+  return (error instanceof AuthError || error instanceof NotFoundError || error instanceof ProtocolError) && error.system !== 'config';
 }
 
 export class WorkFailedError extends SyncError {
@@ -18,9 +40,14 @@ export class WorkFailedError extends SyncError {
   readonly retryable: boolean;
   /** The longest wait any throttled target asked for; the worker delays the message by it. */
   readonly retryAfterMs: number | undefined;
+  /** Set when every retryable failure is a suspect one: the fewest receives before parking. */
+  readonly parkAfterReceives: number | undefined;
   constructor(readonly failures: readonly TargetFailure[]) {
     super(`work failed for ${failures.map((f) => `${f.targetId} (${f.reason})`).join('; ')}`);
     this.retryable = failures.some((f) => f.retryable);
+    const retrying = failures.filter((f) => f.retryable);
+    const limits = retrying.map((f) => f.parkAfterReceives).filter((n): n is number => n !== undefined);
+    this.parkAfterReceives = limits.length > 0 && limits.length === retrying.length ? Math.min(...limits) : undefined;
     const waits = failures.map((f) => f.retryAfterMs).filter((w): w is number => w !== undefined);
     this.retryAfterMs = waits.length > 0 ? Math.max(...waits) : undefined;
   }
@@ -30,6 +57,9 @@ export class WorkFailedError extends SyncError {
 export function toTargetFailure(targetId: string, error: unknown): TargetFailure {
   if (error instanceof ThrottledError) {
     return { targetId, reason: error.message, retryable: true, retryAfterMs: error.retryAfterMs };
+  }
+  if (isSuspect(error) && error instanceof SyncError) {
+    return { targetId, reason: `${error.code}: ${error.message}`, retryable: true, parkAfterReceives: SUSPECT_PARK_AFTER_RECEIVES };
   }
   if (error instanceof SyncError) return { targetId, reason: `${error.code}: ${error.message}`, retryable: error.retryable };
   return { targetId, reason: error instanceof Error ? error.message : String(error), retryable: true };

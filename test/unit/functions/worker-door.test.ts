@@ -2,6 +2,9 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { DeltaMessage } from '../../../lib/domain/messages.js';
 import { createWorkerHandler } from '../../../functions/doors/worker.js';
+import { AuthError } from '../../../lib/errors.js';
+import { INVOCATION_MARGIN_MS } from '../../../lib/sync/work-budget.js';
+import { SUSPECT_PARK_AFTER_RECEIVES } from '../../../lib/sync/work-errors.js';
 import { demoRuntime } from '../../support/runtime.js';
 
 const record = (messageId: string, body: unknown, group = `user:${messageId}`): SQSRecord => ({
@@ -149,5 +152,56 @@ describe('worker door', () => {
     const warn = world.log.lines.find((l) => l.message === 'work failed, will be retried');
     expect(warn?.attributes.correlationId).toBe('e4');
     expect(world.target('acme-prod-author').members('AEM-Authors')).not.toContain('sam@acme.com');
+  });
+
+  describe('a target that refuses (401, 404, an unexpected answer)', () => {
+    const refusing = (receives: string) => {
+      const world = demoRuntime();
+      const parked: string[] = [];
+      const delays: number[] = [];
+      world.target('acme-campaign').readState = async () => {
+        throw new AuthError('campaign', 'Campaign refused the login (401): the password may have been rotated');
+      };
+      const handler = createWorkerHandler({
+        runtime: world.runtime,
+        delay: async (_rh, seconds) => void delays.push(seconds),
+        deadLetter: async (_r, reason) => void parked.push(reason),
+        retryDelaySeconds: 30,
+      });
+      const event: SQSEvent = { Records: [{ ...record('m1', removed('e1', 'sam@acme.com')), attributes: { ...record('m1', {}).attributes, ApproximateReceiveCount: receives } }] };
+      return { world, handler, event, parked, delays };
+    };
+
+    it('is retried with back-off at first, not parked: a rotated password or a restart passes', async () => {
+      const { world, handler, event, parked, delays } = refusing('1');
+      expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+      expect(parked).toEqual([]);
+      expect(delays).toEqual([30]);
+      expect(world.target('acme-prod-author').members('AEM-Authors')).not.toContain('sam@acme.com');
+    });
+
+    it('is parked with its reason once it has been refused at its last allowed receive', async () => {
+      const { handler, event, parked } = refusing(String(SUSPECT_PARK_AFTER_RECEIVES));
+      expect(await handler(event)).toEqual({ batchItemFailures: [] });
+      expect(parked).toEqual([expect.stringMatching(/^still refused after 6 attempts: .*password may have been rotated/)]);
+    });
+  });
+
+  it('gives a hanging target only the invocation’s time: its records fail for it alone, and later records skip it at once', async () => {
+    const world = demoRuntime();
+    let reads = 0;
+    world.target('acme-campaign').readState = () => {
+      reads += 1;
+      return new Promise(() => undefined); // never answers
+    };
+    const handler = createWorkerHandler({ runtime: world.runtime, delay: async () => undefined });
+    const event: SQSEvent = { Records: [record('m1', removed('e1', 'sam@acme.com')), record('m2', removed('e2', 'li@acme.com'))] };
+
+    const response = await handler(event, { getRemainingTimeInMillis: () => INVOCATION_MARGIN_MS + 300 });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }] });
+    expect(reads).toBe(1);
+    expect(world.target('acme-prod-author').members('AEM-Authors')).not.toContain('sam@acme.com');
+    expect(world.target('acme-prod-author').members('AEM-Authors')).not.toContain('li@acme.com');
+    expect(world.stores.idempotency.claims.get('e1|acme-prod-author')?.status).toBe('DONE');
   });
 });
