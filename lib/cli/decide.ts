@@ -38,7 +38,7 @@ Exit: ${approve ? '0 nothing was held, 2 removals queued' : '0 rejected or nothi
 }
 
 function render(decisions: readonly RunDecision[]): string {
-  const rows = decisions.map((d) => [d.runId, d.targetId, d.outcome === 'not-held' ? 'not held (nothing to decide)' : d.outcome, d.queuedMessages]);
+  const rows = decisions.map((d) => [d.runId, d.targetId, d.outcome === 'not-held' ? 'not held (nothing to decide)' : d.outcome === 'superseded' ? `superseded by run ${d.supersededBy ?? ''}: its own plan decides (approve or reject there)` : d.outcome, d.queuedMessages]);
   const queued = decisions.reduce((sum, d) => sum + d.queuedMessages, 0);
   const tail = queued > 0 ? `\n\n${plural(queued, 'message')} queued for the worker, which applies them in the background.` : '';
   return `${table(['run', 'target', 'decision', 'messages'], rows)}${tail}\n`;

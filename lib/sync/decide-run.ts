@@ -10,9 +10,15 @@ import type { SyncRuntime } from './runtime.js';
 export interface RunDecision {
   readonly runId: string;
   readonly targetId: string;
-  readonly outcome: 'approved' | 'rejected' | 'not-held';
+  /** superseded: a newer run of the target planned from a newer snapshot; its own plan decides, not these old removals. */
+  readonly outcome: 'approved' | 'rejected' | 'not-held' | 'superseded';
   readonly queuedMessages: number;
+  /** For superseded: the newer run. */
+  readonly supersededBy?: string;
 }
+
+/** Runs looked at to find a newer one of the same target. */
+const RECENT_RUNS = 200;
 
 export async function decideRun(
   runId: string,
@@ -37,6 +43,16 @@ async function decideOne(record: RunTargetRecord, decision: 'approve' | 'reject'
     if (moved) rt.log.info('held removals rejected', { runId, targetId });
     return { runId, targetId, outcome: moved ? 'rejected' : 'not-held', queuedMessages: 0 };
   }
+  // Removals planned from an old snapshot may hit users who regained access since without any event
+  // recording it (a later reconciliation that found them in place changed nothing): once a newer run
+  // of the target has planned from a newer snapshot, these removals are stale and are not released.
+  if (record.status === 'HELD') {
+    const newer = await newerRunOf(record, rt);
+    if (newer !== undefined) {
+      rt.log.warn('held removals not approved: a newer run planned this target since', { runId, targetId, newer: newer.runId });
+      return { runId, targetId, outcome: 'superseded', queuedMessages: 0, supersededBy: newer.runId };
+    }
+  }
   // Claim first (HELD -> APPROVING), so a reject can no longer win; then queue; then APPROVED. A
   // failure in between leaves the run APPROVING: approving again queues the same message ids, which
   // the queue deduplicates and the worker applies once.
@@ -48,4 +64,13 @@ async function decideOne(record: RunTargetRecord, decision: 'approve' | 'reject'
   await runs.transition(runId, targetId, 'APPROVING', 'APPROVED');
   rt.log.info('held removals approved and queued', { runId, targetId, messages: messages.length });
   return { runId, targetId, outcome: 'approved', queuedMessages: messages.length };
+}
+
+/** The newest complete run of the same target planned after this one, if any. */
+async function newerRunOf(record: RunTargetRecord, rt: Pick<SyncRuntime, 'stores'>): Promise<RunTargetRecord | undefined> {
+  const planned = (r: RunTargetRecord) => r.status !== 'FAILED' && r.status !== 'INCOMPLETE';
+  const at = (r: RunTargetRecord) => r.snapshotAt ?? r.startedAt;
+  return (await rt.stores.runs.list(RECENT_RUNS)).find(
+    (r) => r.targetId === record.targetId && r.runId !== record.runId && planned(r) && at(r) > at(record),
+  );
 }

@@ -138,6 +138,23 @@ describe('reconcile (apply mode)', () => {
     expect(await decideRun('r1', 'reject', world.runtime, 'acme-campaign')).toEqual([expect.objectContaining({ outcome: 'rejected' })]);
   });
 
+  it('an old held run is not approved once a newer run planned the target: a user who regained access meanwhile keeps it', async () => {
+    const config = demoConfig();
+    const world = demoRuntime({ config: { ...config, guard: { maxRemovals: 0, maxRemovalPercent: 100 } } });
+    await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
+    await drain(world);
+    // li regains AEM-DAM-Users in IMS (no event reaches the sync); a newer run finds li in place and changes nothing for li.
+    world.fixture.users.find((u) => u.email === 'li@acme.com')?.groups.push('AEM-DAM-Users');
+    world.clock.advance(60_000);
+    await reconcile({ runId: 'r2', mode: 'apply' }, world.runtime);
+    await drain(world);
+
+    const [decision] = await decideRun('r1', 'approve', world.runtime, 'acme-prod-author');
+    expect(decision).toMatchObject({ outcome: 'superseded', supersededBy: 'r2', queuedMessages: 0 });
+    await drain(world);
+    expect(world.target('acme-prod-author').members('AEM-DAM-Users')).toContain('li@acme.com');
+  });
+
   it('an unknown run is a clear error', async () => {
     const world = demoRuntime();
     await expect(decideRun('nope', 'approve', world.runtime)).rejects.toThrow(/run nope does not exist/);
