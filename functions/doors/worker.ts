@@ -1,19 +1,20 @@
 /**
- * The worker's door: an SQS batch → one work message at a time → per-record failures.
+ * The worker's door: an SQS batch → the batch's work messages, applied together → per-record failures.
  *
  * FIFO order: once a record fails, the later records of the same message group (the same user)
- * are reported failed too without being tried, so no later change of a user overtakes an earlier
- * one; other users' records go on. A throttled target or UMAPI *delays* its record (visibility set
+ * are reported failed too, so they come back after it; their effects, if applied, are idempotent,
+ * and last writer wins decides between changes whatever their order (removals are applied from
+ * their events at once by design). A throttled target or UMAPI *delays* its record (visibility set
  * to the wait asked for); other retryable failures back off exponentially by receive count. Neither
  * fails fast toward the dead-letter queue.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { WorkMessage } from '../../lib/domain/messages.js';
 import { ThrottledError } from '../../lib/errors.js';
-import { applyWork } from '../../lib/sync/apply-work.js';
+import { applyBatch, type MessageResult } from '../../lib/sync/apply-work.js';
 import type { SyncRuntime } from '../../lib/sync/runtime.js';
 import { retryPolicyOf, WorkFailedError } from '../../lib/sync/work-errors.js';
-import { workBudget, type WorkBudget } from '../../lib/sync/work-budget.js';
+import { workBudget } from '../../lib/sync/work-budget.js';
 
 export interface WorkerDeps {
   readonly runtime: SyncRuntime;
@@ -53,8 +54,25 @@ export function createWorkerHandler(deps: WorkerDeps) {
     const failed: string[] = [];
     const failedGroups = new Set<string>();
     const budget = workBudget(runtime.clock.now(), context?.getRemainingTimeInMillis());
+    // A record that is not a work message is parked first; if it cannot be, its group's later records wait behind it.
+    const parsed: { record: SQSRecord; message: WorkMessage }[] = [];
+    const parked = new Set<string>();
     for (const record of event.Records) {
-      if (failedGroups.has(groupOf(record)) || !(await processRecord(record, budget))) {
+      if (failedGroups.has(groupOf(record))) continue;
+      const message = parseRecord(record);
+      if (message !== undefined) parsed.push({ record, message });
+      else if (await park(record, 'the record is not a work message')) parked.add(record.messageId);
+      else failedGroups.add(groupOf(record));
+    }
+    const runnable = parsed.filter(({ record }) => !failedGroups.has(groupOf(record)));
+    // The whole batch at once: its removals first, then one read and one write per changed group per target.
+    const results = await applyBatch(runnable.map((r) => r.message), runtime, budget);
+    const applied = new Map(runnable.map(({ record, message }, i) => [record.messageId, { message, result: results[i] }]));
+    for (const record of event.Records) {
+      if (parked.has(record.messageId)) continue;
+      const entry = applied.get(record.messageId);
+      const done = !failedGroups.has(groupOf(record)) && entry?.result !== undefined && (await settleRecord(record, entry.message, entry.result));
+      if (!done) {
         failed.push(record.messageId);
         failedGroups.add(groupOf(record));
       }
@@ -62,21 +80,21 @@ export function createWorkerHandler(deps: WorkerDeps) {
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
-  async function processRecord(record: SQSRecord, budget: WorkBudget): Promise<boolean> {
-    const message = parseRecord(record);
-    if (message === undefined) return park(record, 'the record is not a work message');
+  /** True when the record is done here (applied, parked or requeued); false to let SQS bring it back. */
+  async function settleRecord(record: SQSRecord, message: WorkMessage, result: MessageResult): Promise<boolean> {
     log.appendKeys({ correlationId: message.correlationId, messageId: record.messageId, workId: message.id, kind: message.kind });
     try {
-      const report = await applyWork(message, runtime, budget);
-      log.info('work applied', { targets: report.targets.map((t) => `${t.targetId}:${t.status}`) });
-      return true;
-    } catch (error) {
+      if (result.ok) {
+        log.info('work applied', { targets: result.report.targets.map((t) => `${t.targetId}:${t.status}`) });
+        return true;
+      }
+      const error = result.error;
       const policy = retryPolicyOf(error);
       const reason = error instanceof Error ? error.message : String(error);
-      if (!policy.retryable) return park(record, reason);
+      if (!policy.retryable) return await park(record, reason);
       const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
       if (policy.parkAfterReceives !== undefined && receives >= policy.parkAfterReceives) {
-        return park(record, `still refused after ${receives} attempts: ${reason}`);
+        return await park(record, `still refused after ${receives} attempts: ${reason}`);
       }
       if (await requeueIfLastReceive(record, error)) return true;
       await onFailure(record, error);

@@ -15,16 +15,32 @@ import type { AppliedChange, FailedChange } from '../targets/port.js';
 import type { AuditEntry } from './ports.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
 
-export interface ApplyContext {
-  readonly binding: TargetBinding;
-  /** The event or reconciliation message this comes from. */
+/** The IMS fact a membership change comes from. */
+export interface Fact {
+  /** The event or reconciliation message. */
   readonly eventId: string;
-  /** Epoch ms of the IMS fact behind the plan: the event time of a delta, the read time of a snapshot. */
+  /** Epoch ms of the fact: the event time of a delta, the read time of a snapshot. */
   readonly at: number;
   /** For the audit trail: "event <id>" or "run <id>". */
   readonly cause: string;
   readonly actor?: string;
 }
+
+export interface ApplyContext {
+  readonly binding: TargetBinding;
+  /**
+   * The fact behind each membership (group `DISABLED_STATE` for a disabled state): one for a whole
+   * reconciliation slice, one per user and group when a batch of events is applied together.
+   */
+  readonly factOf: (member: string, group: string) => Fact;
+}
+
+/** A context where every membership comes from the same fact. */
+export function sameFact(binding: TargetBinding, fact: Fact): ApplyContext {
+  return { binding, factOf: () => fact };
+}
+
+const versionFrom = (fact: Fact, present: boolean) => ({ at: fact.at, eventId: fact.eventId, present });
 
 /** A membership the plan decided needs no change (already as IMS says): recorded, so an older fact cannot undo it. */
 export interface Decision {
@@ -38,6 +54,8 @@ export interface TargetOutcome {
   readonly applied: readonly AppliedChange[];
   readonly failed: readonly FailedChange[];
   readonly skippedNewer: number;
+  /** The changes a newer fact had already decided (counted in skippedNewer). */
+  readonly skipped: readonly AppliedChange[];
   readonly deferred: number;
 }
 
@@ -59,7 +77,7 @@ export async function applyPlanSlice(
   const targetId = ctx.binding.config.id;
   const { fresh, stale } = await reserve(slice, ctx, deps);
   await mapLimit(decisions, STORE_CONCURRENCY, (d) =>
-    deps.stores.versions.putIfNewer(targetId, d.member, d.group, { at: ctx.at, eventId: ctx.eventId, present: d.present }),
+    deps.stores.versions.putIfNewer(targetId, d.member, d.group, versionFrom(ctx.factOf(d.member, d.group), d.present)),
   );
   const written = isEmptySlice(fresh) ? { applied: [], failed: [] } : await ctx.binding.adapter.apply(fresh);
   const repaired = await repairOvertaken(written.applied, ctx, deps);
@@ -70,17 +88,20 @@ export async function applyPlanSlice(
   }
 
   const now = deps.clock.now();
-  const audit = (change: AppliedChange, outcome: AuditEntry['outcome'], detail?: string): AuditEntry => ({
-    targetId,
-    member: change.member,
-    group: change.group ?? '',
-    op: change.op,
-    cause: ctx.cause,
-    ...(ctx.actor ? { actor: ctx.actor } : {}),
-    at: now,
-    outcome,
-    ...(detail ? { detail } : {}),
-  });
+  const audit = (change: AppliedChange, outcome: AuditEntry['outcome'], detail?: string): AuditEntry => {
+    const fact = ctx.factOf(change.member, change.group ?? DISABLED_STATE);
+    return {
+      targetId,
+      member: change.member,
+      group: change.group ?? '',
+      op: change.op,
+      cause: fact.cause,
+      ...(fact.actor ? { actor: fact.actor } : {}),
+      at: now,
+      outcome,
+      ...(detail ? { detail } : {}),
+    };
+  };
   const entries = [
     ...result.applied.map((c) => audit(c, 'applied')),
     ...result.failed.map((c) => audit(c, 'failed', c.error)),
@@ -95,7 +116,7 @@ export async function applyPlanSlice(
   if (result.failed.length > 0) deps.metrics.count('ChangesFailed', result.failed.length, dims);
   if (stale.length > 0) deps.metrics.count('ChangesSkippedNewer', stale.length, dims);
   if (deferred.length > 0) deps.metrics.count('Deferred', deferred.length, dims);
-  return { targetId, applied: result.applied, failed: result.failed, skippedNewer: stale.length, deferred: deferred.length };
+  return { targetId, applied: result.applied, failed: result.failed, skippedNewer: stale.length, skipped: stale, deferred: deferred.length };
 }
 
 /**
@@ -114,7 +135,8 @@ async function repairOvertaken(applied: readonly AppliedChange[], ctx: ApplyCont
     if (change.op === 'wire' || row === undefined) return undefined;
     const stored = await deps.stores.versions.get(targetId, change.member, row);
     const ours = change.op === 'add' || change.op === 'disable';
-    const newer = stored !== undefined && (stored.at !== ctx.at || stored.eventId !== ctx.eventId);
+    const fact = ctx.factOf(change.member, row);
+    const newer = stored !== undefined && (stored.at !== fact.at || stored.eventId !== fact.eventId);
     return newer && stored.present !== ours ? change : undefined;
   });
   const undo = overtaken.filter((c): c is AppliedChange => c !== undefined);
@@ -132,7 +154,7 @@ async function repairOvertaken(applied: readonly AppliedChange[], ctx: ApplyCont
     disable: undo.filter((c) => c.op === 'enable').map((c) => c.member),
     enable: undo.filter((c) => c.op === 'disable').map((c) => c.member),
   };
-  deps.log.warn('a newer change landed while this one was written: its state is written again', { targetId, eventId: ctx.eventId, changes: undo.length });
+  deps.log.warn('a newer change landed while this one was written: its state is written again', { targetId, changes: undo.length });
   deps.metrics.count('ChangesOvertaken', undo.length, { target: targetId });
   return ctx.binding.adapter.apply(restore).then((r) => ({ applied: [...r.applied], failed: [...r.failed] }));
 }
@@ -146,7 +168,7 @@ async function reserve(slice: PlanSlice, ctx: ApplyContext, deps: Deps): Promise
   const targetId = ctx.binding.config.id;
   const stale: AppliedChange[] = [];
   const won = async (member: string, group: string, present: boolean, change: AppliedChange): Promise<boolean> => {
-    const ok = await deps.stores.versions.putIfNewer(targetId, member, group, { at: ctx.at, eventId: ctx.eventId, present });
+    const ok = await deps.stores.versions.putIfNewer(targetId, member, group, versionFrom(ctx.factOf(member, group), present));
     if (!ok) stale.push(change);
     return ok;
   };

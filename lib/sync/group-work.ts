@@ -8,7 +8,9 @@ import { foldName } from '../domain/ims.js';
 import { isManagedName, managedGroupsFor, targetGroupName } from '../domain/managed.js';
 import type { HintMessage } from '../domain/messages.js';
 import { planTarget } from '../domain/plan.js';
-import { applyEventPlan } from './event-plan.js';
+import { IncompleteReadError } from '../errors.js';
+import { applyPlanSlice, sameFact } from './apply-plan.js';
+import { unchangedDecisions } from './decisions.js';
 import { forEachTarget, type WorkReport } from './per-target.js';
 import type { SyncRuntime } from './runtime.js';
 import type { WorkBudget } from './work-budget.js';
@@ -38,8 +40,11 @@ export async function applyGroupHint(message: HintMessage & { group: string }, r
     const desired = desiredMembers(members, target, managed, rt.config.identity);
     // Members of G alone say nothing of anyone's access through other groups: a group hint never disables.
     const plan = { ...planTarget({ target, managed, desired, actual }), disable: [], enable: [] };
-    const context = { binding, eventId: message.id, at: readAt, cause: `event ${message.id}`, ...(message.actor ? { actor: message.actor } : {}) };
-    return applyEventPlan(plan, { actual, desired, keys: actual.identities.keys() }, context, rt);
+    const context = sameFact(binding, { eventId: message.id, at: readAt, cause: `event ${message.id}`, ...(message.actor ? { actor: message.actor } : {}) });
+    const outcome = await applyPlanSlice(plan, plan.deferred, context, rt, unchangedDecisions(plan, actual, desired, actual.identities.keys()));
+    // Nothing was removed from G if it could not be read, but the work is not done: it comes back.
+    if (plan.unknownGroups.length > 0) throw new IncompleteReadError(target.kind, `${target.id}: could not read ${group}; retried so that nothing planned there is lost`);
+    return outcome;
   }, budget ? { budget } : {});
   return { messageId: message.id, targets };
 }

@@ -1,5 +1,5 @@
 /**
- * Apply a webhook's change (delta or hint) for one user, in every target.
+ * Apply webhook changes about users (deltas and user hints) — a whole SQS batch at once — in every target.
  *
  * Removal first: a `membership.removed` (user left group G) or `user.removed` is applied from the
  * event itself at once, with no UMAPI call, so revocation never waits for the UMAPI budget. Only G
@@ -9,49 +9,77 @@
  * instance. Last writer wins per (target, user, group), so the re-check can never re-add what a newer
  * event removed.
  *
- * Adds and hints read the truth first (one UMAPI read), then plan user-centrically in each target:
- * granting access is never urgent enough to skip the read.
+ * Then adds and hints read the truth (one UMAPI read per user, however many of their events the
+ * batch holds) and are planned user-centrically: granting access is never urgent enough to skip the read.
+ *
+ * Both steps are coalesced per target (`user-batch.ts`): one read, one plan, one write per changed group.
  */
 import { createHash } from 'node:crypto';
-import { userKeyOf } from '../domain/access.js';
-import { accessKeys, desiredMembers, type DesiredMembers } from '../domain/desired.js';
-import { foldName, type ImsUser } from '../domain/ims.js';
-import { isManagedName, targetGroupName, type ManagedGroups } from '../domain/managed.js';
+import { foldName } from '../domain/ims.js';
 import type { DeltaMessage, HintMessage } from '../domain/messages.js';
-import { planTarget } from '../domain/plan.js';
-import { SyncError } from '../errors.js';
-import type { TargetOutcome } from './apply-plan.js';
-import { applyEventPlan } from './event-plan.js';
-import { managedGroupsOf } from './managed-groups.js';
-import { forEachTarget, type WorkReport } from './per-target.js';
-import type { SyncRuntime, TargetBinding } from './runtime.js';
-import type { WorkBudget } from './work-budget.js';
+import { SyncError, ThrottledError } from '../errors.js';
+import { IDEMPOTENCY_LEASE_MS, type SyncRuntime, type TargetBinding } from './runtime.js';
+import type { TargetReport, WorkReport } from './per-target.js';
+import { applyUsersInTarget, type UserFact, type UserMessage, type UserWork, type WorkInTarget } from './user-batch.js';
+import { withinBudget, type WorkBudget } from './work-budget.js';
+import { toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
 
-export type UserMessage = DeltaMessage | HintMessage;
+export type { UserMessage } from './user-batch.js';
+export { UserKeyUnknownError } from './user-batch.js';
 
-/** What IMS says about the user, and as of when (epoch ms). */
-type UserFact =
-  | { readonly kind: 'present'; readonly user: ImsUser; readonly at: number }
-  /** Not in the org (user.removed, or UMAPI answered "no such user"): every managed group goes. */
-  | { readonly kind: 'gone'; readonly at: number }
-  /** The event's own proof: the user left this group or profile; nothing else is known. */
-  | { readonly kind: 'removed-from'; readonly group: string; readonly at: number };
+/** What became of one message: its report, or the error the worker turns into a retry decision. */
+export type MessageResult = { readonly ok: true; readonly report: WorkReport } | { readonly ok: false; readonly error: unknown };
 
 type Deps = Pick<SyncRuntime, 'config' | 'clock' | 'log' | 'metrics' | 'targets' | 'umapi' | 'orgGroups' | 'queue' | 'stores'>;
 
-export async function applyUserWork(message: UserMessage, rt: Deps, budget?: WorkBudget): Promise<WorkReport> {
-  const scope = budget ? { budget } : {};
-  if (message.user === undefined) throw new UserlessHintError(message.id);
-  const urgent = message.kind === 'delta' ? removalProvedByEvent(message) : undefined;
-  if (message.kind === 'delta' && urgent !== undefined) {
-    const targets = await forEachTarget(message.id, rt, (binding) => planAndApply(binding, message, urgent, rt), scope);
+interface Progress {
+  readonly reports: TargetReport[];
+  readonly failures: TargetFailure[];
+}
+
+/** Apply these messages together; one result per message, in the same order. */
+export async function applyUserWork(messages: readonly UserMessage[], rt: Deps, budget?: WorkBudget): Promise<MessageResult[]> {
+  const results: (MessageResult | undefined)[] = messages.map((message) => (message.user === undefined ? { ok: false, error: new UserlessHintError(message.id) } : undefined));
+  const pending = messages.map((message, index) => ({ message, index })).filter(({ index }) => results[index] === undefined);
+
+  // 1. What the events prove on their own: applied at once.
+  const urgent = pending.flatMap(({ message, index }) => {
+    const fact = message.kind === 'delta' ? removalProvedByEvent(message) : undefined;
+    return fact === undefined ? [] : [{ index, work: { message, fact } }];
+  });
+  const urgentProgress = await applyInEveryTarget(urgent.map((u) => u.work), rt, budget);
+  const rechecks: { index: number; hint: HintMessage }[] = [];
+  urgent.forEach(({ index, work }, i) => {
+    const progress = urgentProgress[i];
+    if (progress === undefined) return;
+    results[index] = settle(work.message, progress);
+    if (progress.failures.length === 0 && work.fact.kind === 'removed-from' && work.message.kind === 'delta') rechecks.push({ index, hint: recheckOf(work.message) });
+  });
+  if (rechecks.length > 0) {
     // Queued once the removal is applied everywhere: a redelivery finds the targets done and queues it again (deduplicated).
-    if (urgent.kind === 'removed-from') await rt.queue.send([recheckOf(message)]);
-    return { messageId: message.id, targets };
+    try {
+      await rt.queue.send(rechecks.map((r) => r.hint));
+    } catch (error) {
+      for (const { index } of rechecks) results[index] = { ok: false, error };
+    }
   }
-  const fact = await readFact(message, rt);
-  const targets = await forEachTarget(message.id, rt, (binding) => planAndApply(binding, message, fact, rt), scope);
-  return { messageId: message.id, targets };
+
+  // 2. The rest reads the truth: one UMAPI read per user.
+  const toRead = pending.filter(({ index }) => !urgent.some((u) => u.index === index));
+  const facts = await readFacts(toRead.map(({ message }) => message), rt);
+  const readable: { index: number; work: UserWork }[] = [];
+  for (const { message, index } of toRead) {
+    const fact = facts.get(foldName(message.user?.email ?? ''));
+    if (fact === undefined || 'error' in fact) results[index] = { ok: false, error: fact?.error ?? new Error('no UMAPI read') };
+    else readable.push({ index, work: { message, fact } });
+  }
+  const readProgress = await applyInEveryTarget(readable.map((r) => r.work), rt, budget);
+  readable.forEach(({ index, work }, i) => {
+    const progress = readProgress[i];
+    if (progress !== undefined) results[index] = settle(work.message, progress);
+  });
+
+  return results.map((result, index) => result ?? { ok: false, error: new Error(`message ${messages[index]?.id ?? index} was not applied`) });
 }
 
 /** The removal an event proves on its own, if it is one. */
@@ -78,79 +106,89 @@ export function recheckOf(message: DeltaMessage): HintMessage {
   };
 }
 
-async function readFact(message: UserMessage, rt: Deps): Promise<UserFact> {
-  const email = message.user?.email ?? '';
-  const readAt = rt.clock.now();
-  const user = await rt.umapi.getUser(email);
-  if (user === undefined) return { kind: 'gone', at: readAt };
-  return { kind: 'present', user, at: readAt };
-}
-
-async function planAndApply(binding: TargetBinding, message: UserMessage, fact: UserFact, rt: Deps): Promise<TargetOutcome | 'not-concerned'> {
-  const target = binding.config;
-  const key = fact.kind === 'present' ? userKeyOf(fact.user, target) : keyFromReference(message, binding);
-  if (key === undefined) {
-    // A user with access always has the attribute; one who left the org cannot be found without it.
-    if (fact.kind === 'present') return 'not-concerned';
-    throw new UserKeyUnknownError(target.id, target.userIdAttribute);
+/**
+ * One UMAPI read per distinct user. Once UMAPI asks us to wait, the users not read yet wait too:
+ * asking again would only spend the budget's turn of the reads already promised.
+ */
+async function readFacts(messages: readonly UserMessage[], rt: Deps): Promise<Map<string, UserFact | { error: unknown }>> {
+  const facts = new Map<string, UserFact | { error: unknown }>();
+  let throttled: ThrottledError | undefined;
+  for (const message of messages) {
+    const email = message.user?.email ?? '';
+    const key = foldName(email);
+    if (facts.has(key)) continue;
+    if (throttled !== undefined) {
+      facts.set(key, { error: throttled });
+      continue;
+    }
+    try {
+      const readAt = rt.clock.now();
+      const user = await rt.umapi.getUser(email);
+      facts.set(key, user === undefined ? { kind: 'gone', at: readAt } : { kind: 'present', user, at: readAt });
+    } catch (error) {
+      if (error instanceof ThrottledError) throttled = error;
+      facts.set(key, { error });
+    }
   }
-  const managed = await managedFor(binding, fact, rt);
-  if (managed.size === 0) return 'not-concerned';
-
-  const actual = await binding.adapter.readState({ groups: [...managed.values()].map((g) => g.name), users: [key] });
-  let desired: DesiredMembers;
-  if (fact.kind === 'present') {
-    desired = desiredMembers([fact.user], target, managed, rt.config.identity);
-    if (!desired.has(key)) desired = new Map([[key, new Set<string>()]]);
-  } else {
-    // Gone: nothing. Removed from G: `managed` holds G alone, so desiring nothing removes G alone.
-    desired = new Map([[key, new Set<string>()]]);
-  }
-  const access = fact.kind === 'present' ? accessKeys([fact.user], target, rt.config.identity) : new Set<string>();
-  const planned = planTarget({ target, managed, desired, actual, scope: [key], access });
-  // A removal from one group says nothing of the user's access elsewhere: it never disables or enables.
-  const plan = fact.kind === 'removed-from' ? { ...planned, disable: [], enable: [] } : planned;
-  const context = { binding, eventId: message.id, at: fact.at, cause: `event ${message.id}`, ...(message.actor ? { actor: message.actor } : {}) };
-  return applyEventPlan(plan, { actual, desired, keys: [key] }, context, rt);
+  return facts;
 }
 
 /**
- * The managed groups a user's work looks at. A removal from G: G alone, if the target manages it.
- * Otherwise every managed group the user can be in. AEM: the configured names, the instance's own
- * IMS groups and the user's IMS groups cover them (no org-wide read). Campaign: the groups named by
- * the org's profiles and those the sync managed before; once a reconciliation has remembered them,
- * no `GET groups` call (5 a minute) is needed, so a user who left the org is revoked with no UMAPI call.
+ * Every target at once, each independent of the others: per target, each work's event is claimed
+ * (a redelivery finds it done; a concurrent duplicate finds it in progress), the claimed works are
+ * applied together, and each is completed or released on its own outcome.
  */
-async function managedFor(binding: TargetBinding, fact: UserFact, rt: Deps): Promise<ManagedGroups> {
-  const target = binding.config;
-  if (fact.kind === 'removed-from') {
-    if (!isManagedName(target, fact.group)) return new Map();
-    const hinted = foldName(targetGroupName(target, fact.group));
-    const managed = await managedGroupsOf(binding, [fact.group], rt, { remember: false });
-    return new Map([...managed].filter(([folded]) => folded === hinted));
-  }
-  const candidates = new Set<string>(fact.kind === 'present' ? fact.user.groups : []);
-  if (target.kind === 'aem') {
-    for (const name of await binding.adapter.listGroups()) candidates.add(name);
-  } else {
-    const known = rt.orgGroups.peek() ?? ((await rt.stores.managedGroups.list(target.id, target.associationMask)).length > 0 ? [] : await rt.orgGroups.get());
-    for (const name of known) candidates.add(name);
-  }
-  return managedGroupsOf(binding, candidates, rt, { remember: fact.kind === 'present' });
+async function applyInEveryTarget(works: readonly UserWork[], rt: Deps, budget: WorkBudget | undefined): Promise<Progress[]> {
+  const progress: Progress[] = works.map(() => ({ reports: [], failures: [] }));
+  if (works.length === 0) return progress;
+  await Promise.all(rt.targets.map((binding) => inTarget(binding, works, progress, rt, budget)));
+  return progress;
 }
 
-/** The user's key in a target when no UMAPI user is at hand: only what the event carries. */
-function keyFromReference(message: UserMessage, binding: TargetBinding): string | undefined {
-  const ref = message.user;
-  if (ref === undefined) return undefined;
-  switch (binding.config.userIdAttribute) {
-    case 'email':
-      return foldName(ref.email);
-    case 'id':
-      return ref.id === undefined ? undefined : foldName(ref.id);
-    case 'username':
-      return undefined;
+async function inTarget(binding: TargetBinding, works: readonly UserWork[], progress: Progress[], rt: Deps, budget: WorkBudget | undefined): Promise<void> {
+  const targetId = binding.config.id;
+  const claimed: number[] = [];
+  try {
+    for (const [i, work] of works.entries()) {
+      const claim = await rt.stores.idempotency.begin(work.message.id, targetId, IDEMPOTENCY_LEASE_MS);
+      if (claim === 'already-done') progress[i]?.reports.push({ targetId, status: 'already-done' });
+      else if (claim === 'in-progress') progress[i]?.failures.push({ targetId, reason: 'another delivery of this event is being applied', retryable: true });
+      else claimed.push(i);
+    }
+    if (claimed.length === 0) return;
+    const mine = claimed.map((i) => works[i]).filter((w): w is UserWork => w !== undefined);
+    const outcomes = await withinBudget(budget, targetId, binding.config.kind, rt.clock.now(), () => applyUsersInTarget(binding, mine, rt));
+    await Promise.all(claimed.map((i, n) => record(i, outcomes[n] ?? { status: 'not-concerned' })));
+  } catch (error) {
+    // The whole target failed (down, out of time, a store failure): every claimed work is released to be retried.
+    const failure = toTargetFailure(targetId, error);
+    rt.log.warn('target failed', { targetId, reason: failure.reason, retryable: failure.retryable });
+    const done = new Set(progress.flatMap((p, i) => (p.reports.some((r) => r.targetId === targetId) || p.failures.some((f) => f.targetId === targetId) ? [i] : [])));
+    for (const i of claimed) {
+      if (done.has(i)) continue;
+      const work = works[i];
+      if (work !== undefined) await rt.stores.idempotency.release(work.message.id, targetId).catch(() => undefined);
+      progress[i]?.failures.push(failure);
+    }
   }
+
+  async function record(i: number, result: WorkInTarget): Promise<void> {
+    const work = works[i];
+    if (work === undefined) return;
+    if (result.status === 'failed') {
+      await rt.stores.idempotency.release(work.message.id, targetId);
+      rt.log.warn('target failed', { targetId, workId: work.message.id, reason: result.failure.reason, retryable: result.failure.retryable });
+      progress[i]?.failures.push(result.failure);
+      return;
+    }
+    await rt.stores.idempotency.complete(work.message.id, targetId);
+    progress[i]?.reports.push(result.status === 'applied' ? { targetId, status: 'applied', outcome: result.outcome } : { targetId, status: 'not-concerned' });
+  }
+}
+
+function settle(message: UserMessage, progress: Progress): MessageResult {
+  if (progress.failures.length > 0) return { ok: false, error: new WorkFailedError(progress.failures) };
+  return { ok: true, report: { messageId: message.id, targets: [...progress.reports].sort((a, b) => a.targetId.localeCompare(b.targetId)) } };
 }
 
 /** A hint that names only a group is reconciled for that group, not per user. */
@@ -159,21 +197,5 @@ export class UserlessHintError extends SyncError {
   readonly retryable = false;
   constructor(messageId: string) {
     super(`message ${messageId} names no user`);
-  }
-}
-
-/**
- * The event does not carry the attribute that is the user's id in this target, and the user is no
- * longer in the org to be read: the target is not completed (parked with this reason, to replay once
- * the user is found) rather than reported done having revoked nothing.
- */
-export class UserKeyUnknownError extends SyncError {
-  readonly code = 'USER_KEY_UNKNOWN';
-  readonly retryable = false;
-  constructor(targetId: string, attribute: string) {
-    super(
-      `cannot tell the user's ${attribute} in ${targetId}: the event does not carry it and the user is no longer in the org; ` +
-        `the next reconciliation removes them (run \`ims-sync reconcile --apply\` to do it now)`,
-    );
   }
 }

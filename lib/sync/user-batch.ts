@@ -1,0 +1,242 @@
+/**
+ * Apply the facts of many users in one target at once: one read of the concerned groups and users,
+ * one plan, one write per changed group carrying every user's adds and removes (the adapter's
+ * fewest calls). A burst of changes thus costs per batch, not per event.
+ *
+ * Each membership keeps the fact it comes from (its event's time and id): last writer wins per
+ * (target, user, group) exactly as when events are applied one by one. Each event is claimed and
+ * completed per target on its own, and fails only with what failed for its user.
+ */
+import { userKeyOf } from '../domain/access.js';
+import { accessKeys, desiredMembers } from '../domain/desired.js';
+import { foldName, type ImsUser } from '../domain/ims.js';
+import { isManagedName, targetGroupName, type ManagedGroups } from '../domain/managed.js';
+import type { DeltaMessage, HintMessage } from '../domain/messages.js';
+import { planTarget } from '../domain/plan.js';
+import type { TargetPlan } from '../domain/plan-types.js';
+import type { TargetActual } from '../domain/state.js';
+import { IncompleteReadError, SyncError } from '../errors.js';
+import { applyPlanSlice, DISABLED_STATE, type Decision, type Fact, type TargetOutcome } from './apply-plan.js';
+import { unchangedDecisions } from './decisions.js';
+import { managedGroupsOf } from './managed-groups.js';
+import type { SyncRuntime, TargetBinding } from './runtime.js';
+import { SUSPECT_PARK_AFTER_RECEIVES, toTargetFailure, type TargetFailure } from './work-errors.js';
+
+export type UserMessage = DeltaMessage | HintMessage;
+
+/** What IMS says about a user, and as of when (epoch ms). */
+export type UserFact =
+  | { readonly kind: 'present'; readonly user: ImsUser; readonly at: number }
+  /** Not in the org (user.removed, or UMAPI answered "no such user"): every managed group goes. */
+  | { readonly kind: 'gone'; readonly at: number }
+  /** The event's own proof: the user left this group or profile; nothing else is known. */
+  | { readonly kind: 'removed-from'; readonly group: string; readonly at: number };
+
+/** One message's fact, to be applied. */
+export interface UserWork {
+  readonly message: UserMessage;
+  readonly fact: UserFact;
+}
+
+/** What became of one work in one target. */
+export type WorkInTarget =
+  | { readonly status: 'applied'; readonly outcome: TargetOutcome }
+  | { readonly status: 'not-concerned' }
+  | { readonly status: 'failed'; readonly failure: TargetFailure };
+
+type Deps = Pick<SyncRuntime, 'config' | 'stores' | 'clock' | 'metrics' | 'log' | 'orgGroups'>;
+
+interface Keyed {
+  readonly work: UserWork;
+  readonly key: string;
+  /** The target's folded name of the group a `removed-from` fact is about. */
+  readonly only?: string;
+}
+
+/** Plan and apply `works` (claimed, for this target) together; one result per work, same order. */
+export async function applyUsersInTarget(binding: TargetBinding, works: readonly UserWork[], rt: Deps): Promise<WorkInTarget[]> {
+  const target = binding.config;
+  const results = new Map<UserWork, WorkInTarget>();
+  const keyed: Keyed[] = [];
+  for (const work of works) {
+    const key = work.fact.kind === 'present' ? userKeyOf(work.fact.user, target) : keyFromReference(work.message, binding);
+    if (key !== undefined) {
+      const only = work.fact.kind === 'removed-from' ? foldName(targetGroupName(target, work.fact.group)) : undefined;
+      if (work.fact.kind !== 'removed-from' || isManagedName(target, work.fact.group)) keyed.push({ work, key, ...(only ? { only } : {}) });
+      else results.set(work, { status: 'not-concerned' });
+    } else if (work.fact.kind === 'present') {
+      // A user with access always has the attribute: without it, they cannot log in to this target.
+      results.set(work, { status: 'not-concerned' });
+    } else {
+      results.set(work, { status: 'failed', failure: toTargetFailure(target.id, new UserKeyUnknownError(target.id, target.userIdAttribute)) });
+    }
+  }
+
+  if (keyed.length > 0) {
+    const managed = await managedFor(binding, keyed, rt);
+    const concerned = keyed.filter((k) => (k.only === undefined ? managed.size > 0 : managed.has(k.only)));
+    for (const k of keyed) if (!concerned.includes(k)) results.set(k.work, { status: 'not-concerned' });
+    if (concerned.length > 0) {
+      for (const [work, result] of await planAndApply(binding, managed, concerned, rt)) results.set(work, result);
+    }
+  }
+  return works.map((work) => results.get(work) ?? { status: 'not-concerned' });
+}
+
+/**
+ * The managed groups the works look at. Removals from G alone: those G. Otherwise every managed
+ * group a user can be in. AEM: the configured names, the instance's own IMS groups and the users'
+ * IMS groups cover them (no org-wide read). Campaign: the groups named by the org's profiles and
+ * those the sync managed before; once a reconciliation has remembered them, no `GET groups` call
+ * (5 a minute) is needed, so a user who left the org is revoked with no UMAPI call.
+ */
+async function managedFor(binding: TargetBinding, keyed: readonly Keyed[], rt: Deps): Promise<ManagedGroups> {
+  const target = binding.config;
+  const candidates = new Set<string>();
+  for (const { work } of keyed) {
+    if (work.fact.kind === 'removed-from') candidates.add(work.fact.group);
+    if (work.fact.kind === 'present') for (const name of work.fact.user.groups) candidates.add(name);
+  }
+  const removalsOnly = keyed.every((k) => k.only !== undefined);
+  if (removalsOnly) {
+    const wanted = new Set(keyed.map((k) => k.only));
+    const managed = await managedGroupsOf(binding, candidates, rt, { remember: false });
+    return new Map([...managed].filter(([folded]) => wanted.has(folded)));
+  }
+  if (target.kind === 'aem') {
+    for (const name of await binding.adapter.listGroups()) candidates.add(name);
+  } else {
+    const remembered = await rt.stores.managedGroups.list(target.id, target.associationMask);
+    for (const name of rt.orgGroups.peek() ?? (remembered.length > 0 ? [] : await rt.orgGroups.get())) candidates.add(name);
+  }
+  const anyPresent = keyed.some((k) => k.work.fact.kind === 'present');
+  return managedGroupsOf(binding, candidates, rt, { remember: anyPresent });
+}
+
+async function planAndApply(binding: TargetBinding, managed: ManagedGroups, concerned: readonly Keyed[], rt: Deps): Promise<Map<UserWork, WorkInTarget>> {
+  const target = binding.config;
+  const byKey = new Map<string, Keyed[]>();
+  for (const k of concerned) byKey.set(k.key, [...(byKey.get(k.key) ?? []), k]);
+  const keys = [...byKey.keys()];
+
+  const actual = await binding.adapter.readState({ groups: [...managed.values()].map((g) => g.name), users: keys });
+  const desired = new Map<string, Set<string>>();
+  const presentUsers: ImsUser[] = [];
+  /** Users known only by removals from some groups: nothing else about them is planned, nor their disabled state. */
+  const partial = new Set<string>();
+  for (const [key, entries] of byKey) {
+    const whole = newestWholeFact(entries);
+    if (whole?.fact.kind === 'present') {
+      presentUsers.push(whole.fact.user);
+      desired.set(key, new Set(desiredMembers([whole.fact.user], target, managed, rt.config.identity).get(key) ?? []));
+    } else if (whole?.fact.kind === 'gone') {
+      desired.set(key, new Set());
+    } else {
+      partial.add(key);
+      const left = new Set(entries.map((e) => e.only));
+      const keeps = new Set<string>();
+      for (const [group, state] of actual.groups) if (state.status === 'known' && state.members.has(key) && !left.has(group)) keeps.add(group);
+      desired.set(key, keeps);
+    }
+  }
+  const planned = planTarget({ target, managed, desired, actual, scope: keys, access: accessKeys(presentUsers, target, rt.config.identity) });
+  const plan: TargetPlan = { ...planned, disable: planned.disable.filter((k) => !partial.has(k)), enable: planned.enable.filter((k) => !partial.has(k)) };
+
+  const factOf = (member: string, group: string): Fact => factFor(byKey.get(member) ?? concerned, foldName(group));
+  const decisions: Decision[] = [
+    ...unchangedDecisions(plan, actual, desired, keys.filter((k) => !partial.has(k))),
+    ...removalDecisions(plan, actual, concerned.filter((k) => partial.has(k.key))),
+  ];
+  const outcome = await applyPlanSlice(plan, plan.deferred, { binding, factOf }, rt, decisions);
+  return new Map(concerned.map((k) => [k.work, resultOf(k, outcome, plan, target.kind, partial.has(k.key))]));
+}
+
+/** The newest present/gone fact among a user's works, if any: it decides the user's whole state. */
+function newestWholeFact(entries: readonly Keyed[]): UserWork | undefined {
+  let newest: UserWork | undefined;
+  for (const { work } of entries) if (work.fact.kind !== 'removed-from' && (newest === undefined || work.fact.at > newest.fact.at)) newest = work;
+  return newest;
+}
+
+/** The fact behind one membership of a user: their whole fact, else the removal of that group. */
+function factFor(entries: readonly Keyed[], group: string): Fact {
+  const whole = newestWholeFact(entries);
+  const chosen = whole ?? entries.find((e) => e.only === group)?.work ?? entries[0]?.work;
+  if (chosen === undefined) throw new Error('no fact for a planned membership');
+  const { message, fact } = chosen;
+  return { eventId: message.id, at: fact.at, cause: `event ${message.id}`, ...(message.actor ? { actor: message.actor } : {}) };
+}
+
+/** A removal the target already agrees with (the user is not in G) is still recorded: an older fact cannot re-grant G. */
+function removalDecisions(plan: TargetPlan, actual: TargetActual, removals: readonly Keyed[]): Decision[] {
+  const changing = new Set(plan.changes.flatMap((c) => c.remove.map((m) => `${foldName(c.group)}|${m}`)));
+  const decisions: Decision[] = [];
+  for (const { key, only } of removals) {
+    const state = only === undefined ? undefined : actual.groups.get(only);
+    if (actual.identities.get(key) !== 'ims' || state?.status !== 'known' || changing.has(`${only}|${key}`)) continue;
+    if (!state.members.has(key)) decisions.push({ member: key, group: state.name, present: false });
+  }
+  return decisions;
+}
+
+/** One work's share of the target's outcome: its user's changes, and a failure if any of them, or a group it needed, failed. */
+function resultOf(k: Keyed, outcome: TargetOutcome, plan: TargetPlan, kind: 'aem' | 'campaign', partial: boolean): WorkInTarget {
+  const mine = (change: { member: string; group?: string }) =>
+    change.member === k.key && (!partial || k.only === undefined || foldName(change.group ?? DISABLED_STATE) === k.only);
+  const failed = outcome.failed.filter(mine);
+  const targetId = outcome.targetId;
+  if (failed.length > 0) {
+    const transient = failed.some((f) => f.retryable);
+    return {
+      status: 'failed',
+      failure: {
+        targetId,
+        reason: `${failed.length} change(s) failed: ${failed[0]?.error ?? ''}`,
+        retryable: true,
+        // A write refused (401, 404, an unexpected answer) is retried a few times before parking (work-errors.ts).
+        ...(transient ? {} : { parkAfterReceives: SUSPECT_PARK_AFTER_RECEIVES }),
+      },
+    };
+  }
+  const needed = (name: string) => k.only === undefined || foldName(name) === k.only;
+  const unknown = plan.unknownGroups.filter(needed);
+  if (unknown.length > 0) {
+    // The plan rightly removed nothing from a group it could not read, but the work is not done: it comes back.
+    const error = new IncompleteReadError(kind, `${targetId}: could not read ${unknown.join(', ')}; retried so that nothing planned there is lost`);
+    return { status: 'failed', failure: toTargetFailure(targetId, error) };
+  }
+  const applied = outcome.applied.filter(mine);
+  const skipped = outcome.skipped.filter(mine);
+  const deferred = plan.deferred.filter((d) => d.kind === 'group' || d.key === k.key).length;
+  return { status: 'applied', outcome: { targetId, applied, failed: [], skippedNewer: skipped.length, skipped, deferred } };
+}
+
+/** The user's key in a target when no UMAPI user is at hand: only what the event carries. */
+function keyFromReference(message: UserMessage, binding: TargetBinding): string | undefined {
+  const ref = message.user;
+  if (ref === undefined) return undefined;
+  switch (binding.config.userIdAttribute) {
+    case 'email':
+      return foldName(ref.email);
+    case 'id':
+      return ref.id === undefined ? undefined : foldName(ref.id);
+    case 'username':
+      return undefined;
+  }
+}
+
+/**
+ * The event does not carry the attribute that is the user's id in this target, and the user is no
+ * longer in the org to be read: the target is not completed (parked with this reason, to replay once
+ * the user is found) rather than reported done having revoked nothing.
+ */
+export class UserKeyUnknownError extends SyncError {
+  readonly code = 'USER_KEY_UNKNOWN';
+  readonly retryable = false;
+  constructor(targetId: string, attribute: string) {
+    super(
+      `cannot tell the user's ${attribute} in ${targetId}: the event does not carry it and the user is no longer in the org; ` +
+        `the next reconciliation removes them (run \`ims-sync reconcile --apply\` to do it now)`,
+    );
+  }
+}
