@@ -46,6 +46,8 @@ export interface World {
   readonly sim: RunningAemSimulator;
   readonly adapter: TargetAdapter;
   readonly config: AemTarget;
+  /** Another adapter on the same simulator, with an empty home cache (a new cold start). */
+  readonly freshAdapter: () => TargetAdapter;
   readonly calls: () => number;
   stop(): Promise<void>;
 }
@@ -68,14 +70,15 @@ export async function startWorld(instance: FixtureAemInstance, options: WorldOpt
     return fetchTransport(request);
   };
   const config = aemConfig(sim.url, options.limits, options.settings);
-  const adapter = buildAemTarget({
-    http: options.transport ? options.transport(counting) : counting,
-    clock: instantClock,
-    config,
-    credentials: async () => options.credentials ?? { type: 'basic', ...SERVICE },
-    options: { retry: { attempts: 2 }, ...options.options },
-  });
-  return { sim, adapter, config, calls: () => calls, stop: () => sim.stop() };
+  const build = (): TargetAdapter =>
+    buildAemTarget({
+      http: options.transport ? options.transport(counting) : counting,
+      clock: instantClock,
+      config,
+      credentials: async () => options.credentials ?? { type: 'basic', ...SERVICE },
+      options: { retry: { attempts: 2 }, ...options.options },
+    });
+  return { sim, adapter: build(), config, freshAdapter: build, calls: () => calls, stop: () => sim.stop() };
 }
 
 /**
