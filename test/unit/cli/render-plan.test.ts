@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderPlanBody } from '../../../lib/cli/render-plan.js';
 import type { TargetPlan } from '../../../lib/domain/plan-types.js';
+import { planWith } from '../domain/builders.js';
 
-const plan = (untouched: TargetPlan['untouched']): TargetPlan => ({
-  targetId: 'acme-prod-author',
-  kind: 'aem',
-  changes: [],
-  wiring: [],
-  disable: [],
-  enable: [],
-  deferred: [],
-  untouched,
-  unknownGroups: [],
-});
+const plan = (untouched: TargetPlan['untouched']): TargetPlan => planWith({ untouched });
 
 describe('ims-sync plan: what the sync leaves alone', () => {
   it('lists local identities, local groups matching a managed name, and users someone else disabled, each under its own note', () => {
