@@ -44,9 +44,18 @@ export function renderPlanBody(plan: TargetPlan): string {
     lines.push('  Deferred (retried by the next reconciliation):');
     lines.push(table(['kind', 'key', 'group', 'reason'], plan.deferred.map((d) => [d.kind, d.key, d.group ?? '-', d.reason]), '    '));
   }
-  if (plan.untouched.length > 0) {
+  const localIdentities = plan.untouched.flatMap((u): Row[] => (u.reason === 'local-identity' ? [[u.key, u.group]] : []));
+  if (localIdentities.length > 0) {
     lines.push('  Left alone (local identities in managed groups):');
-    lines.push(table(['member', 'group'], plan.untouched.map((u) => [u.key, u.group]), '    '));
+    lines.push(table(['member', 'group'], localIdentities, '    '));
+  }
+  const localGroups = plan.untouched.flatMap((u) => (u.reason === 'local-group' ? [u.group] : []));
+  if (localGroups.length > 0) {
+    lines.push(`  Not IMS groups in this target, never written (local groups matching a managed name or pattern): ${localGroups.join(', ')}`);
+  }
+  const disabledByOthers = plan.untouched.flatMap((u) => (u.reason === 'disabled-by-other' ? [u.key] : []));
+  if (disabledByOthers.length > 0) {
+    lines.push(`  Disabled by someone else, not re-enabled although they have access: ${disabledByOthers.join(', ')}`);
   }
   if (plan.unknownGroups.length > 0) {
     lines.push(`  Unreadable groups, nothing removed there: ${plan.unknownGroups.join(', ')}`);

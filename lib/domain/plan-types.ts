@@ -26,12 +26,14 @@ export interface Deferred {
   readonly reason: string;
 }
 
-/** An identity found in a managed group that the sync will not touch, reported for the operator. */
-export interface Untouched {
-  readonly key: string;
-  readonly group: string;
-  readonly reason: 'local-identity';
-}
+/** Something the sync found within its reach and deliberately leaves alone, reported for the operator. */
+export type Untouched =
+  /** A local identity (admin, service user) in a managed group: never added or removed. */
+  | { readonly reason: 'local-identity'; readonly key: string; readonly group: string }
+  /** A group a managed name or pattern matches that is not an IMS group in the target: never written. */
+  | { readonly reason: 'local-group'; readonly group: string }
+  /** An IMS user with access again, disabled by someone else than the sync: never re-enabled. */
+  | { readonly reason: 'disabled-by-other'; readonly key: string };
 
 /** What one target must change: the part that can travel in a message and be applied. */
 export interface PlanSlice {

@@ -5,6 +5,9 @@
  * - only IMS identities are added or removed; local identities are reported, never touched;
  * - nothing is removed from a group whose state is unknown (a failed read is never "empty");
  * - users are never written into AEM-provided groups: only IMS groups are wired into them;
+ * - a group matching a managed name or pattern that is not an IMS group in the target (a local
+ *   group) is never written, only reported;
+ * - only users the sync itself disabled are ever re-enabled (`disable-user` revocation);
  * - a user or group that does not exist in the target yet is deferred, not an error.
  */
 import type { Target } from '../config/schema.js';
@@ -36,6 +39,8 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** Case-insensitive order, ties broken by spelling, so the output never depends on input order. */
 const byName = (a: string, b: string): number => byText(foldName(a), foldName(b)) || byText(a, b);
 const sortedNames = (names: Iterable<string>): string[] => [...names].sort(byName);
+const groupOf = (entry: Untouched): string => ('group' in entry ? entry.group : '');
+const keyOf = (entry: Untouched): string => ('key' in entry ? entry.key : '');
 
 const userDeferral = (targetId: string): string => `never logged in to ${targetId}: the user appears at the first IMS login`;
 const groupDeferral = (targetId: string): string =>
@@ -75,6 +80,11 @@ export function planTarget(input: PlanInput): TargetPlan {
     if (group === undefined || wiringTargets.has(groupKey)) continue;
     const state = actual.groups.get(groupKey);
     const wanting = candidates.filter((key) => wants(key, groupKey));
+
+    if (state?.status === 'local') {
+      untouched.push({ reason: 'local-group', group: state.name });
+      continue;
+    }
 
     if (state?.status === 'missing') {
       // Nothing can be added to a group that does not exist; AEM creates it at a member's first login.
@@ -122,15 +132,17 @@ export function planTarget(input: PlanInput): TargetPlan {
     }
   }
 
+  const reenabling = enabledUsers(input, scope);
+  untouched.push(...reenabling.disabledByOthers.map((key): Untouched => ({ reason: 'disabled-by-other', key })));
   return {
     targetId: target.id,
     kind: target.kind,
     changes: changes.sort((a, b) => byName(a.group, b.group)),
     wiring: wiring.sort((a, b) => byName(a.group, b.group)),
     disable: disabledUsers(input, inManagedGroup, scope),
-    enable: enabledUsers(input, scope),
+    enable: reenabling.enable,
     deferred: deferred.sort((a, b) => byText(a.kind, b.kind) || byName(a.key, b.key) || byName(a.group ?? '', b.group ?? '')),
-    untouched: untouched.sort((a, b) => byName(a.group, b.group) || byText(a.key, b.key)),
+    untouched: untouched.sort((a, b) => byText(a.reason, b.reason) || byName(groupOf(a), groupOf(b)) || byText(keyOf(a), keyOf(b))),
     unknownGroups: sortedNames(unknownGroups),
   };
 }
@@ -158,15 +170,19 @@ const hasAccess = ({ desired, access }: PlanInput, key: string): boolean => (des
 
 /**
  * AEM `disable-user` revocation, the way back: a disabled IMS user who has access again is
- * re-enabled. Only when the adapter read who is disabled (`actual.disabled`); never by guess.
+ * re-enabled — only when the sync itself disabled them. One disabled by anyone else (an
+ * administrator during an incident) stays disabled and is reported. Only when the adapter read who
+ * is disabled (`actual.disabled`); never by guess.
  */
-function enabledUsers(input: PlanInput, scope: ReadonlySet<string> | undefined): string[] {
+function enabledUsers(input: PlanInput, scope: ReadonlySet<string> | undefined): { enable: string[]; disabledByOthers: string[] } {
   const { target, actual } = input;
-  if (target.kind !== 'aem' || target.revocation !== 'disable-user' || actual.disabled === undefined) return [];
   const enable: string[] = [];
-  for (const key of actual.disabled) {
+  const disabledByOthers: string[] = [];
+  if (target.kind !== 'aem' || target.revocation !== 'disable-user' || actual.disabled === undefined) return { enable, disabledByOthers };
+  for (const [key, by] of actual.disabled) {
     if (scope !== undefined && !scope.has(key)) continue;
-    if (actual.identities.get(key) === 'ims' && hasAccess(input, key)) enable.push(key);
+    if (actual.identities.get(key) !== 'ims' || !hasAccess(input, key)) continue;
+    (by === 'sync' ? enable : disabledByOthers).push(key);
   }
-  return enable.sort(byText);
+  return { enable: enable.sort(byText), disabledByOthers: disabledByOthers.sort(byText) };
 }

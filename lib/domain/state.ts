@@ -30,7 +30,22 @@ export interface UnknownGroupState {
   readonly status: 'unknown';
   readonly reason: string;
 }
-export type GroupState = KnownGroupState | MissingGroupState | UnknownGroupState;
+export interface LocalGroupState {
+  /**
+   * The group exists in the target but is not an IMS group (AEM: no `rep:externalId` ending in
+   * `;ims`): a local group that happens to match a managed name or pattern. Never written, reported.
+   */
+  readonly status: 'local';
+  /** The group's id in the target, as the target spells it. */
+  readonly name: string;
+}
+export type GroupState = KnownGroupState | MissingGroupState | UnknownGroupState | LocalGroupState;
+
+/**
+ * Who disabled a user in the target: the sync itself (its own reason text), or anyone else — an
+ * administrator during an incident, say. Only the sync's own disabling is ever undone.
+ */
+export type DisabledBy = 'sync' | 'other';
 
 export interface TargetActual {
   readonly targetId: string;
@@ -39,8 +54,8 @@ export interface TargetActual {
   /** Identities in the target that the plan may need to know, keyed by folded user key. Absent: does not exist in the target. */
   readonly identities: ReadonlyMap<string, IdentityKind>;
   /**
-   * IMS users that are disabled in the target (AEM `rep:disabled`), folded. Absent when the adapter
-   * did not read it: then a plan never re-enables anyone by guess.
+   * IMS users that are disabled in the target (AEM `rep:disabled`), folded, with who disabled them.
+   * Absent when the adapter did not read it: then a plan never re-enables anyone by guess.
    */
-  readonly disabled?: ReadonlySet<string>;
+  readonly disabled?: ReadonlyMap<string, DisabledBy>;
 }

@@ -43,7 +43,10 @@ export interface TargetAdapter {
    * (`rep:externalId` ending in `;ims`), Campaign's operator groups. Used to match configured patterns.
    */
   listGroups(): Promise<readonly string[]>;
-  /** Read the actual state. A group whose read fails is `unknown`; a failed identity read throws. */
+  /**
+   * Read the actual state. A group whose read fails is `unknown`; a group that exists but is not the
+   * sync's to write (AEM: not an IMS group) is `local`; a failed identity read throws.
+   */
   readState(scope: ReadScope): Promise<TargetActual>;
   /** Apply a plan slice with the fewest calls: one write per changed group. Never throws for one failed group: reports it. */
   apply(slice: PlanSlice): Promise<ApplyResult>;

@@ -10,6 +10,7 @@ import { TargetUnavailableError } from '../../lib/errors.js';
 export interface MemoryTargetState {
   groups: Map<string, { name: string; members: Set<string>; memberOf: Set<string> }>;
   identities: Map<string, IdentityKind>;
+  /** Users this target was told to disable (by the sync). */
   disabled: Set<string>;
 }
 
@@ -59,7 +60,7 @@ export function memoryTarget(
         else groups.set(folded, { status: 'known', name: group.name, members: new Set([...group.members].filter(inScope)), memberOf: new Set(group.memberOf) });
       }
       const identities = new Map([...state.identities].filter(([key]) => inScope(key)));
-      return { targetId: id, groups, identities, disabled: new Set([...state.disabled].filter(inScope)) };
+      return { targetId: id, groups, identities, disabled: new Map([...state.disabled].filter(inScope).map((key) => [key, 'sync'] as const)) };
     },
     async apply(slice: PlanSlice): Promise<ApplyResult> {
       target.applyCalls.push(slice);

@@ -9,11 +9,12 @@
  *
  * IMS-ness comes from `rep:externalId` (contracts/aem.md §1, §6). The search documents no such field
  * (§3): when its item has no `externalId`, IMS-ness is unknown (`ims: undefined`), never "local", and
- * `isIms` reads it through the documented QueryBuilder, one call, cached.
+ * `isIms` reads it through the documented QueryBuilder, one call, cached. Groups as users: only an
+ * IMS group is ever written (./ownership.ts).
  */
 import { foldName } from '../../domain/ims.js';
 import type { AemClient } from './client.js';
-import { isImsExternalId, queryImsGroups, queryUserIsIms, type QueriedAuthorizable } from './queries.js';
+import { isImsExternalId, queryAuthorizable, queryImsGroups, type QueriedAuthorizable } from './queries.js';
 import { SearchAnswer } from './schemas.js';
 
 export type AuthorizableKind = 'user' | 'group';
@@ -73,13 +74,13 @@ export class Directory {
   }
 
   /**
-   * Whether a found user is an IMS user: as recorded, else from `rep:externalId` by QueryBuilder
-   * (one call, then cached). A failed read throws: the caller must not take the user for local.
+   * Whether a found user or group is an IMS one: as recorded, else from `rep:externalId` by
+   * QueryBuilder (one call, then cached). A failed read throws: the caller must not take it for local.
    */
-  async isIms(user: Authorizable): Promise<boolean> {
-    if (user.ims !== undefined) return user.ims;
-    const ims = await queryUserIsIms(this.client, user.id);
-    this.cache.set(Directory.key(user.kind, user.id), { ...user, ims });
+  async isIms(found: Authorizable): Promise<boolean> {
+    if (found.ims !== undefined) return found.ims;
+    const { ims } = await queryAuthorizable(this.client, found.kind, found.id);
+    this.cache.set(Directory.key(found.kind, found.id), { ...found, ims });
     return ims;
   }
 

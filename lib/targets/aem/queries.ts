@@ -17,7 +17,8 @@ export interface QueriedAuthorizable {
   readonly id: string;
   readonly home: string;
   readonly ims: boolean;
-  readonly disabled: boolean;
+  /** The value of `rep:disabled`: the reason a user is disabled; undefined when enabled. */
+  readonly disabledReason: string | undefined;
 }
 
 const SELECTIVE = { 'p.limit': '-1', 'p.hits': 'selective', 'p.properties': 'jcr:path rep:authorizableId rep:externalId rep:disabled' };
@@ -32,9 +33,16 @@ async function queryHits(client: AemClient, call: string, params: Record<string,
   return answer.hits;
 }
 
+const toAuthorizable = (hit: QueryHit): QueriedAuthorizable => ({
+  id: hit['rep:authorizableId'],
+  home: hit['jcr:path'],
+  ims: isImsExternalId(hit['rep:externalId']),
+  disabledReason: hit['rep:disabled'],
+});
+
 async function query(client: AemClient, call: string, params: Record<string, string>): Promise<QueriedAuthorizable[]> {
   const hits = await queryHits(client, call, params);
-  return hits.map((hit) => ({ id: hit['rep:authorizableId'], home: hit['jcr:path'], ims: isImsExternalId(hit['rep:externalId']), disabled: hit['rep:disabled'] !== undefined }));
+  return hits.map(toAuthorizable);
 }
 
 /** Every IMS group of the instance. */
@@ -56,25 +64,24 @@ export async function queryAllGroups(client: AemClient): Promise<QueriedAuthoriz
 }
 
 /**
- * Whether one user (id as AEM spells it) is an IMS user, from its `rep:externalId` through the
- * documented QueryBuilder (contracts/aem.md §3, §6): for when the search answer did not say, since
- * the search documents no `externalId`. Hits are filtered on the exact id, compared
- * case-insensitively as Oak looks ids up. No hit (the user just vanished, or the answer is not what
- * was asked) is an IncompleteReadError: IMS-ness stays unknown, never "local", and the work is retried.
+ * One authorizable (id as AEM spells it) through the documented QueryBuilder (contracts/aem.md §3,
+ * §6): its `rep:externalId` (IMS or not) and, for a user, its `rep:disabled` (the reason) — for when
+ * the search answer did not say, since the search documents neither. Hits are filtered on the exact
+ * id, compared case-insensitively as Oak looks ids up. No hit (it just vanished, or the answer is not
+ * what was asked) is an IncompleteReadError: what it is stays unknown, never "local" or "enabled",
+ * and the work is retried.
  */
-export async function queryUserIsIms(client: AemClient, userId: string): Promise<boolean> {
-  const call = `read rep:externalId of user "${userId}"`;
+export async function queryAuthorizable(client: AemClient, kind: 'user' | 'group', id: string): Promise<QueriedAuthorizable> {
+  const call = `read rep:externalId of ${kind} "${id}"`;
   const hits = await queryHits(client, call, {
-    path: '/home/users',
-    type: 'rep:User',
+    path: kind === 'user' ? '/home/users' : '/home/groups',
+    type: kind === 'user' ? 'rep:User' : 'rep:Group',
     property: 'rep:authorizableId',
-    'property.value': userId,
-    'p.limit': '-1',
-    'p.hits': 'selective',
-    'p.properties': 'jcr:path rep:authorizableId rep:externalId',
+    'property.value': id,
+    ...SELECTIVE,
   });
-  const matching = hits.filter((hit) => foldName(hit['rep:authorizableId']) === foldName(userId));
-  const hit = matching.find((h) => h['rep:authorizableId'] === userId) ?? matching[0];
-  if (hit === undefined) throw new IncompleteReadError('aem', `aem ${call}: QueryBuilder found no user "${userId}" (IMS or local unknown)`);
-  return isImsExternalId(hit['rep:externalId']);
+  const matching = hits.filter((hit) => foldName(hit['rep:authorizableId']) === foldName(id));
+  const hit = matching.find((h) => h['rep:authorizableId'] === id) ?? matching[0];
+  if (hit === undefined) throw new IncompleteReadError('aem', `aem ${call}: QueryBuilder found no ${kind} "${id}" (IMS or local unknown)`);
+  return toAuthorizable(hit);
 }

@@ -2,6 +2,8 @@
  * Reading one group's declared members and memberships (contracts/aem.md §4). A cut list
  * (`membersTotal` -1, or fewer items than the total) is read again with a larger `ml`, and when the
  * largest allowed `ml` is still cut the group is unknown: a cut list is never taken as complete.
+ * A group that is not an IMS group is `local` (reported, never written), and when whether it is one
+ * cannot be read, `unknown`.
  */
 import { AuthError, IncompleteReadError, NotFoundError } from '../../errors.js';
 import { homeUrlPath } from './client.js';
@@ -14,6 +16,8 @@ const ML_GROWTH = 10;
 export type RawGroupRead =
   | { readonly status: 'known'; readonly name: string; readonly members: readonly MemberItem[]; readonly memberOf: readonly MemberItem[] }
   | { readonly status: 'missing' }
+  /** Exists, but is not an IMS group: never written (./ownership.ts), so its members are not read. */
+  | { readonly status: 'local'; readonly name: string }
   | { readonly status: 'unknown'; readonly reason: string };
 
 const PROPS = 'declaredMembers,declaredMemberOf,membersTotal';
@@ -28,6 +32,7 @@ export async function readGroup(ctx: AemContext, name: string): Promise<RawGroup
     let lookedUpAgain = false;
     let ml = ctx.memberList.initial;
     while (group !== undefined) {
+      if (!(await ctx.directory.isIms(group))) return { status: 'local', name: group.id };
       let answer: GroupAnswer;
       try {
         const path = `${homeUrlPath(call, group.home)}.rw.json?props=${PROPS}&ml=${ml}`;

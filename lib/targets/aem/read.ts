@@ -12,17 +12,20 @@
  * `.rw.json` says which groups they are a declared member of — a few calls per user, whatever the
  * size of the groups. When the search answer does not say whether a user is IMS, one QueryBuilder
  * call on their `rep:externalId` does. Group existence comes from the IMS group list (one
- * QueryBuilder call, cached).
+ * QueryBuilder call, cached). Under `disable-user` revocation each user's `rep:disabled` is read
+ * too (one QueryBuilder call, which also says IMS or local), so a plan can tell who disabled them.
+ * A configured group that is not an IMS group is `local`: never written.
  * A failed read throws: the user's state is unknown, and the work is retried.
  */
 import { foldName } from '../../domain/ims.js';
-import type { GroupState, IdentityKind, TargetActual } from '../../domain/state.js';
+import type { DisabledBy, GroupState, IdentityKind, TargetActual } from '../../domain/state.js';
 import { AuthError } from '../../errors.js';
 import type { ReadScope } from '../port.js';
 import type { AemContext } from './context.js';
 import { mapLimit } from '../../concurrency.js';
 import { homeUrlPath } from './client.js';
-import { queryAllGroups, queryImsUsers } from './queries.js';
+import { disabledBy } from './ownership.js';
+import { queryAllGroups, queryAuthorizable, queryImsUsers } from './queries.js';
 import { readGroup, type RawGroupRead } from './read-group.js';
 import { UserAnswer, type MemberItem } from './schemas.js';
 
@@ -53,13 +56,14 @@ const toKnown = (read: Known, isMember: (item: MemberItem) => boolean): GroupSta
   memberOf: new Set(read.memberOf.map((m) => foldName(m.authorizableId))),
 });
 
-/** All IMS users in one QueryBuilder call, and which of them are disabled (for `disable-user` revocation). */
-async function readImsUsers(ctx: AemContext): Promise<{ identities: Map<string, IdentityKind>; disabled: Set<string> }> {
+/** All IMS users in one QueryBuilder call, and who disabled those that are (for `disable-user` revocation). */
+async function readImsUsers(ctx: AemContext): Promise<{ identities: Map<string, IdentityKind>; disabled: Map<string, DisabledBy> }> {
   const identities = new Map<string, IdentityKind>();
-  const disabled = new Set<string>();
+  const disabled = new Map<string, DisabledBy>();
   for (const user of await queryImsUsers(ctx.client)) {
     identities.set(foldName(user.id), 'ims');
-    if (user.disabled) disabled.add(foldName(user.id));
+    const by = disabledBy(user.disabledReason);
+    if (by !== undefined) disabled.set(foldName(user.id), by);
     ctx.directory.remember('user', user);
   }
   return { identities, disabled };
@@ -69,16 +73,25 @@ async function readUserCentric(ctx: AemContext, groupNames: readonly string[], k
   const concurrency = ctx.config.limits.concurrency;
   const users = await mapLimit(keys, concurrency, async (key) => ({ key, user: await ctx.directory.find('user', key) }));
   const identities = new Map<string, IdentityKind>();
-  const disabled = new Set<string>();
+  const readsDisabled = ctx.config.revocation === 'disable-user';
+  const disabled = new Map<string, DisabledBy>();
   const memberOf = new Map<string, Set<string>>();
   await mapLimit(users, concurrency, async ({ key, user }) => {
     if (user === undefined) return;
-    // Unknown IMS-ness is read, never defaulted to local: a local user is never revoked (contracts/aem.md §6).
-    identities.set(key, (await ctx.directory.isIms(user)) ? 'ims' : 'local');
+    if (readsDisabled) {
+      // Who disabled the user is the value of `rep:disabled` (./ownership.ts), which neither the
+      // search nor `.rw.json` documents: one QueryBuilder call, which says IMS or local too.
+      const found = await queryAuthorizable(ctx.client, 'user', user.id);
+      identities.set(key, found.ims ? 'ims' : 'local');
+      const by = disabledBy(found.disabledReason);
+      if (by !== undefined) disabled.set(key, by);
+    } else {
+      // Unknown IMS-ness is read, never defaulted to local: a local user is never revoked (contracts/aem.md §6).
+      identities.set(key, (await ctx.directory.isIms(user)) ? 'ims' : 'local');
+    }
     const call = `read user "${user.id}"`;
     const answer = await ctx.client.getJson(call, `${homeUrlPath(call, user.home)}.rw.json?props=declaredMemberOf`, UserAnswer);
     memberOf.set(key, new Set(answer.declaredMemberOf.map((g) => foldName(g.authorizableId))));
-    if (answer.disabled === true) disabled.add(key);
   });
 
   if (groupNames.some((name) => ctx.directory.cached('group', name) === undefined)) await ctx.directory.loadImsGroups();
@@ -91,10 +104,15 @@ async function readUserCentric(ctx: AemContext, groupNames: readonly string[], k
       groups.set(folded, { status: 'missing' });
       return;
     }
+    if (!(await ctx.directory.isIms(group))) {
+      groups.set(folded, { status: 'local', name: group.id });
+      return;
+    }
     const members = new Set([...memberOf].filter(([, of]) => of.has(folded)).map(([key]) => key));
     groups.set(folded, { status: 'known', name: group.id, members, memberOf: new Set() });
   });
-  return { targetId: ctx.config.id, groups, identities, disabled };
+  // Outside `disable-user` nothing reads who is disabled: absent, so no plan relies on it.
+  return { targetId: ctx.config.id, groups, identities, ...(readsDisabled ? { disabled } : {}) };
 }
 
 /** With several homes unknown, one QueryBuilder call finds them all instead of one search each. */

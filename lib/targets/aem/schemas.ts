@@ -29,7 +29,7 @@ export const QueryHit = z.looseObject({
   'jcr:path': z.string().min(1),
   'rep:authorizableId': z.string().min(1),
   'rep:externalId': z.string().optional(),
-  /** Present (the reason) on a disabled user. */
+  /** Present on a disabled user: its value is the reason given to `User.disable` (./ownership.ts). */
   'rep:disabled': z.string().optional(),
 });
 export type QueryHit = z.infer<typeof QueryHit>;
@@ -61,6 +61,4 @@ export type GroupAnswer = z.infer<typeof GroupAnswer>;
 export const UserAnswer = z.looseObject({
   authorizableId: z.string().min(1),
   declaredMemberOf: z.array(MemberItem),
-  /** [assumed] Granite's user JSON says whether the user is disabled; absent: not known. */
-  disabled: z.boolean().optional(),
 });

@@ -42,6 +42,15 @@ export interface AemControl {
   /** Groups that declare this authorizable a member. */
   memberOf(authorizableId: string): string[];
   isDisabled(userId: string): boolean;
+  /** The value of the user's `rep:disabled` (the reason), undefined when enabled. */
+  disabledReason(userId: string): string | undefined;
+  /** Disable a user with a reason, as an administrator would by hand (Granite console, `disableUser=<reason>`). */
+  disable(userId: string, reason: string): void;
+  /**
+   * Create a local group (no `rep:externalId`), as an administrator would: it may carry the id an IMS
+   * group has, or one a managed pattern matches. AEM's login sync never adds anyone to it.
+   */
+  createLocalGroup(groupId: string, members?: readonly string[]): void;
   /** Stale every CSRF token issued so far (the next POST with one answers 403). */
   expireCsrfTokens(): void;
   snapshot(): AemSnapshot;
@@ -71,6 +80,17 @@ export async function startAemSimulator(options: AemSimulatorOptions): Promise<R
     members: (groupId) => [...model.require(groupId).members],
     memberOf: (authorizableId) => model.memberOf(authorizableId).map((g) => g.id),
     isDisabled: (userId) => model.require(userId).disabled !== undefined,
+    disabledReason: (userId) => model.require(userId).disabled,
+    disable(userId, reason) {
+      const user = model.require(userId);
+      if (user.kind !== 'user') throw new Error(`AEM simulator: "${userId}" is a group, not a user`);
+      // Oak stores the reason as the value of rep:disabled; no reason (null) would enable instead.
+      user.disabled = reason;
+    },
+    createLocalGroup(groupId, members = []) {
+      const group = model.create(groupId, 'group', false);
+      for (const member of members) group.members.add(model.require(member).id);
+    },
     expireCsrfTokens: () => handler.expireCsrfTokens(),
     snapshot: () => model.snapshot(),
   };

@@ -107,7 +107,7 @@ describe('AEM adapter: user-centric read when the search does not give externalI
       'property.value': 'sam@acme.com',
       'p.limit': '-1',
       'p.hits': 'selective',
-      'p.properties': 'jcr:path rep:authorizableId rep:externalId',
+      'p.properties': 'jcr:path rep:authorizableId rep:externalId rep:disabled',
     });
   });
 

@@ -15,13 +15,17 @@ export const SERVICE = { username: 'ims-sync-service', password: 's3cret' };
 /** Real time for `now`, no waiting in `sleep`: retries and pacing cost nothing in tests. */
 export const instantClock: Clock = { now: () => Date.now(), sleep: async () => undefined };
 
-export function aemConfig(baseUrl: string, limits: Partial<AemTarget['limits']> = {}): AemTarget {
+/** What a test may set of the target's configuration besides its limits. */
+export type TargetSettings = Partial<Pick<AemTarget, 'managedGroups' | 'revocation'>>;
+
+export function aemConfig(baseUrl: string, limits: Partial<AemTarget['limits']> = {}, settings: TargetSettings = {}): AemTarget {
   return AemTarget.parse({
     id: 'test-author',
     kind: 'aem',
     baseUrl,
     auth: { type: 'basic', username: SERVICE.username, password: 'env:AEM_PASSWORD' },
     managedGroups: [{ pattern: '.*' }],
+    ...settings,
     limits: { requestsPerSecond: 1000, concurrency: 4, timeoutMs: 2000, ...limits },
   });
 }
@@ -41,6 +45,9 @@ export function offlineAemConfig(id: string, limits?: Partial<AemTarget['limits'
 export interface World {
   readonly sim: RunningAemSimulator;
   readonly adapter: TargetAdapter;
+  readonly config: AemTarget;
+  /** Another adapter on the same simulator, with an empty home cache (a new cold start). */
+  readonly freshAdapter: () => TargetAdapter;
   readonly calls: () => number;
   stop(): Promise<void>;
 }
@@ -48,6 +55,7 @@ export interface World {
 export interface WorldOptions {
   readonly sim?: Omit<AemSimulatorOptions, 'instance'>;
   readonly limits?: Partial<AemTarget['limits']>;
+  readonly settings?: TargetSettings;
   readonly credentials?: AemCredentials;
   /** Wraps the real transport (to break one URL, rewrite an answer...). */
   readonly transport?: (inner: HttpTransport) => HttpTransport;
@@ -61,14 +69,16 @@ export async function startWorld(instance: FixtureAemInstance, options: WorldOpt
     calls += 1;
     return fetchTransport(request);
   };
-  const adapter = buildAemTarget({
-    http: options.transport ? options.transport(counting) : counting,
-    clock: instantClock,
-    config: aemConfig(sim.url, options.limits),
-    credentials: async () => options.credentials ?? { type: 'basic', ...SERVICE },
-    options: { retry: { attempts: 2 }, ...options.options },
-  });
-  return { sim, adapter, calls: () => calls, stop: () => sim.stop() };
+  const config = aemConfig(sim.url, options.limits, options.settings);
+  const build = (): TargetAdapter =>
+    buildAemTarget({
+      http: options.transport ? options.transport(counting) : counting,
+      clock: instantClock,
+      config,
+      credentials: async () => options.credentials ?? { type: 'basic', ...SERVICE },
+      options: { retry: { attempts: 2 }, ...options.options },
+    });
+  return { sim, adapter: build(), config, freshAdapter: build, calls: () => calls, stop: () => sim.stop() };
 }
 
 /**

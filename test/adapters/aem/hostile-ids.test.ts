@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { known, useWorld } from './harness.js';
+import { HOSTILE_LIST, hostileUser } from '../../support/hostile-names.js';
+import { emptySlice, known, useWorld } from './harness.js';
 
 // Ids that break naive URL, form, JSON or HTML building: each must travel as data.
 const HOSTILE_USERS = ['../x', 'a&b=c', 'o"brien\'s', '<script>@acme.com', 'zoë@acme.com', 'two words', 'a+b@acme.com', '%2e%2e'];
@@ -39,5 +40,46 @@ describe('AEM adapter: hostile ids', () => {
     expect(world.sim.control.members('G&addMembers=admin')).not.toContain('admin');
     expect(world.sim.control.isDisabled('a&b=c')).toBe(true);
     expect(world.sim.control.isDisabled('../x')).toBe(false);
+  });
+});
+
+describe('AEM adapter: names built to break encodings (issue 9 §3)', () => {
+  // Each hostile name is an IMS group; its user is in the group of the NEXT name at first.
+  const users = HOSTILE_LIST.map(hostileUser);
+  const startingMember = (i: number): string => users[(i + 1) % users.length] ?? '';
+  const instance = () => ({
+    targetId: 'hostile-corpus',
+    users: [{ id: 'admin', ims: false }, ...users.map((id) => ({ id, ims: true }))],
+    groups: HOSTILE_LIST.map((id, i) => ({ id, ims: true, members: [startingMember(i)] })),
+  });
+
+  it.each([true, false])('lists, reads, adds and removes every one as data, both reads agreeing (search externalId: %s)', async (searchExternalId) => {
+    const world = await worlds.start(instance(), { sim: { searchExternalId } });
+
+    const listed = await world.adapter.listGroups();
+    const before = await world.adapter.readState({ groups: HOSTILE_LIST });
+    // Each user joins its own group and leaves the one it was in. Fresh adapters (empty home caches)
+    // for the write and the user-centric read, so that every id also travels through the search.
+    const result = await world.freshAdapter().apply({
+      ...emptySlice,
+      changes: HOSTILE_LIST.map((group, i) => ({ group, add: [users[i] ?? ''], remove: [startingMember(i)] })),
+    });
+    const after = await world.adapter.readState({ groups: HOSTILE_LIST });
+    const userCentric = await world.freshAdapter().readState({ groups: HOSTILE_LIST, users: users.map((u) => u.toLowerCase()) });
+
+    expect([...listed].sort()).toEqual([...HOSTILE_LIST].sort());
+    HOSTILE_LIST.forEach((group, i) => {
+      const key = group.toLowerCase();
+      expect(known(before.groups.get(key)).name).toBe(group);
+      expect([...known(before.groups.get(key)).members]).toEqual([startingMember(i).toLowerCase()]);
+      expect([...known(after.groups.get(key)).members]).toEqual([(users[i] ?? '').toLowerCase()]);
+      expect([...known(userCentric.groups.get(key)).members]).toEqual([(users[i] ?? '').toLowerCase()]);
+      expect(world.sim.control.members(group)).toEqual([users[i]]);
+    });
+    expect(result.failed).toEqual([]);
+    expect(result.applied).toHaveLength(2 * HOSTILE_LIST.length);
+    expect([...before.identities.keys()].sort()).toEqual(users.map((u) => u.toLowerCase()).sort());
+    // Nothing leaked into anything else: admin is in no group, no group gained a stray member.
+    expect(world.sim.control.memberOf('admin')).toEqual([]);
   });
 });

@@ -64,7 +64,7 @@ describe('AEM adapter: apply', () => {
 
     const actual = await world.adapter.readState({ groups: ['AEM-Authors'] });
 
-    expect([...(actual.disabled ?? [])]).toEqual(['sam@acme.com']);
+    expect(Object.fromEntries(actual.disabled ?? [])).toEqual({ 'sam@acme.com': 'sync' });
     expect(world.sim.counts()['GET querybuilder']?.read).toBeGreaterThan(0);
   });
 
@@ -147,7 +147,7 @@ describe('AEM adapter: the Sling Status of a 200 answer', () => {
         requests.push(request);
         if (request.url.includes('csrf')) return { status: 200, headers: {}, body: '{"token":"c"}' };
         if (request.url.includes('search')) {
-          return { status: 200, headers: {}, body: JSON.stringify({ authorizables: [{ authorizableId: 'AEM-Authors', type: 'group', home: '/home/groups/a/abc' }] }) };
+          return { status: 200, headers: {}, body: JSON.stringify({ authorizables: [{ authorizableId: 'AEM-Authors', type: 'group', home: '/home/groups/a/abc', externalId: 'AEM-Authors;ims' }] }) };
         }
         return { status: 200, headers: { 'content-type': 'text/html' }, body: '<div id="Status">500</div><div id="Message">javax.jcr.RepositoryException: boom</div>' };
       },

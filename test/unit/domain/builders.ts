@@ -2,6 +2,7 @@
 import { AemTarget, CampaignTarget } from '../../../lib/config/schema.js';
 import type { IdentityRules } from '../../../lib/domain/access.js';
 import { UmapiUser, type ImsUser } from '../../../lib/domain/ims.js';
+import type { TargetPlan } from '../../../lib/domain/plan-types.js';
 import type { GroupState, IdentityKind, KnownGroupState, TargetActual } from '../../../lib/domain/state.js';
 
 export const RULES: IdentityRules = { allowedTypes: ['enterpriseID', 'federatedID'] };
@@ -47,3 +48,17 @@ export function actualOf(groups: Record<string, GroupState>, identities: Record<
     identities: new Map(Object.entries(identities)),
   };
 }
+
+/** A plan of acme-prod-author with nothing in it but `parts`. */
+export const planWith = (parts: Partial<TargetPlan>): TargetPlan => ({
+  targetId: 'acme-prod-author',
+  kind: 'aem',
+  changes: [],
+  wiring: [],
+  disable: [],
+  enable: [],
+  deferred: [],
+  untouched: [],
+  unknownGroups: [],
+  ...parts,
+});

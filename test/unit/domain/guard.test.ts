@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateGuard, isEmptySlice, sliceSize, splitForGuard } from '../../../lib/domain/guard.js';
 import type { TargetPlan } from '../../../lib/domain/plan-types.js';
-import { actualOf, known } from './builders.js';
+import { actualOf, known, planWith } from './builders.js';
 
-const planWith = (parts: Partial<TargetPlan>): TargetPlan => ({
-  targetId: 'acme-prod-author',
-  kind: 'aem',
-  changes: [],
-  wiring: [],
-  disable: [],
-  enable: [],
-  deferred: [],
-  untouched: [],
-  unknownGroups: [],
-  ...parts,
-});
 const removing = (count: number, disable: string[] = []): TargetPlan =>
   planWith({ changes: [{ group: 'G', add: ['new@x'], remove: Array.from({ length: count }, (_, i) => `u${i}@x`) }], disable });
 

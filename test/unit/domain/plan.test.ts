@@ -88,7 +88,7 @@ describe('planTarget: only IMS identities are touched', () => {
   it('a desired user who is local in the target is not added, and is reported untouched', () => {
     const result = plan({ 'tech@x': ['aem-authors'], admin: ['aem-authors'] }, actual);
     expect(result.changes).toEqual([]);
-    expect(result.untouched.map((entry) => entry.key)).toEqual(['admin', 'svc', 'tech@x']);
+    expect(result.untouched.map((entry) => ('key' in entry ? entry.key : undefined))).toEqual(['admin', 'svc', 'tech@x']);
   });
 
   it('a desired user absent from the target (never logged in) is deferred, not added', () => {
@@ -145,6 +145,38 @@ describe('planTarget: wiring (AEM)', () => {
   });
 });
 
+describe('planTarget: a managed name or pattern matching a local group of the target', () => {
+  const patterned = aemTarget([
+    { name: 'AEM-Authors', memberOf: ['content-authors'] },
+    { pattern: 'AEM-.*', memberOf: ['dam-users'] },
+  ]);
+  const patternedManaged = managedAemGroups(patterned, ['AEM-Local-Team']);
+  const actual = actualOf(
+    { 'AEM-Authors': { status: 'local', name: 'AEM-Authors' }, 'AEM-Local-Team': { status: 'local', name: 'AEM-Local-Team' } },
+    { 'a@x': 'ims', 'b@x': 'ims' },
+  );
+  const run = (scope?: string[]) =>
+    planTarget({ target: patterned, managed: patternedManaged, desired: desiredOf({ 'a@x': ['aem-authors', 'aem-local-team'] }), actual, ...(scope ? { scope } : {}) });
+
+  it('never adds, removes or wires there, in reconciliation, and reports each such group', () => {
+    const result = run();
+    expect(result.changes).toEqual([]);
+    expect(result.wiring).toEqual([]);
+    expect(result.deferred).toEqual([]);
+    expect(result.unknownGroups).toEqual([]);
+    expect(result.untouched).toEqual([
+      { reason: 'local-group', group: 'AEM-Authors' },
+      { reason: 'local-group', group: 'AEM-Local-Team' },
+    ]);
+  });
+
+  it('never writes there in a user-centric (webhook) plan either', () => {
+    const result = run(['a@x']);
+    expect(result.changes).toEqual([]);
+    expect(result.untouched).toContainEqual({ reason: 'local-group', group: 'AEM-Local-Team' });
+  });
+});
+
 describe('planTarget: scope (user-centric webhook plan)', () => {
   const actual = actualOf({ 'AEM-Authors': wired('AEM-Authors', ['a@x', 'b@x', 'admin'], 'content-authors') }, { 'a@x': 'ims', 'b@x': 'ims', admin: 'local' });
 
@@ -188,7 +220,11 @@ describe('planTarget: revocation disable-user (AEM)', () => {
   });
 
   describe('when the adapter read who is disabled', () => {
-    const withDisabled = { ...actual, disabled: new Set(['gone@x', 'idle@x', 'admin']) };
+    const withDisabled = {
+      ...actual,
+      identities: new Map([...actual.identities, ['hand@x', 'ims' as const]]),
+      disabled: new Map([['gone@x', 'sync'], ['idle@x', 'sync'], ['admin', 'sync'], ['hand@x', 'other']] as const),
+    };
     const runDisabled = (desired: Record<string, string[]>, scope?: string[]) =>
       planTarget({ target: disabling, managed: managedAemGroups(disabling, []), desired: desiredOf(desired), actual: withDisabled, ...(scope ? { scope } : {}) });
 
@@ -206,6 +242,18 @@ describe('planTarget: revocation disable-user (AEM)', () => {
 
     it('re-enables only within the scope of a user-centric plan', () => {
       expect(runDisabled({ 'idle@x': ['aem-authors'] }, ['gone@x']).enable).toEqual([]);
+    });
+
+    it('never re-enables a user someone else disabled (another reason), and reports them instead', () => {
+      const result = runDisabled({ 'keep@x': ['aem-authors'], 'hand@x': ['aem-authors'], 'idle@x': ['aem-authors'] });
+      expect(result.enable).toEqual(['idle@x']);
+      expect(result.disable).toEqual([]);
+      expect(result.untouched).toContainEqual({ reason: 'disabled-by-other', key: 'hand@x' });
+    });
+
+    it('reports a user disabled by someone else only when the sync would have re-enabled them, and only in scope', () => {
+      expect(runDisabled({ 'keep@x': ['aem-authors'] }).untouched.filter((u) => u.reason === 'disabled-by-other')).toEqual([]);
+      expect(runDisabled({ 'hand@x': ['aem-authors'] }, ['idle@x']).untouched.filter((u) => u.reason === 'disabled-by-other')).toEqual([]);
     });
   });
 });
