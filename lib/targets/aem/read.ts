@@ -10,7 +10,7 @@
  *
  * User-centric (webhook, `users` given): each user is looked up (search, cached) and their own
  * `.rw.json` says which groups they are a declared member of — a few calls per user, whatever the
- * size of the groups. When the search answer does not say whether a user is IMS, one QueryBuilder
+ * size of the groups; or, for a batch with more users than groups, one member list per group. When the search answer does not say whether a user is IMS, one QueryBuilder
  * call on their `rep:externalId` does. Group existence comes from the IMS group list (one
  * QueryBuilder call, cached). Under `disable-user` revocation each user's `rep:disabled` is read
  * too (one QueryBuilder call, which also says IMS or local), so a plan can tell who disabled them.
@@ -71,6 +71,9 @@ async function readImsUsers(ctx: AemContext): Promise<{ identities: Map<string, 
 
 async function readUserCentric(ctx: AemContext, groupNames: readonly string[], keys: readonly string[]): Promise<TargetActual> {
   const concurrency = ctx.config.limits.concurrency;
+  // Memberships from whichever costs fewer calls: each user's own `.rw.json`, or, for a batch of
+  // users about a few groups (a burst of removals), each group's member list.
+  const byGroup = groupNames.length < keys.length;
   const users = await mapLimit(keys, concurrency, async (key) => ({ key, user: await ctx.directory.find('user', key) }));
   const identities = new Map<string, IdentityKind>();
   const readsDisabled = ctx.config.revocation === 'disable-user';
@@ -89,10 +92,12 @@ async function readUserCentric(ctx: AemContext, groupNames: readonly string[], k
       // Unknown IMS-ness is read, never defaulted to local: a local user is never revoked (contracts/aem.md §6).
       identities.set(key, (await ctx.directory.isIms(user)) ? 'ims' : 'local');
     }
+    if (byGroup) return;
     const call = `read user "${user.id}"`;
     const answer = await ctx.client.getJson(call, `${homeUrlPath(call, user.home)}.rw.json?props=declaredMemberOf`, UserAnswer);
     memberOf.set(key, new Set(answer.declaredMemberOf.map((g) => foldName(g.authorizableId))));
   });
+  const inScope = new Set(keys);
 
   if (groupNames.some((name) => ctx.directory.cached('group', name) === undefined)) await ctx.directory.loadImsGroups();
   const groups = new Map<string, GroupState>();
@@ -106,6 +111,16 @@ async function readUserCentric(ctx: AemContext, groupNames: readonly string[], k
     }
     if (!(await ctx.directory.isIms(group))) {
       groups.set(folded, { status: 'local', name: group.id });
+      return;
+    }
+    if (byGroup) {
+      const read = await readGroup(ctx, name);
+      if (read.status !== 'known') {
+        groups.set(folded, read);
+        return;
+      }
+      const members = new Set(read.members.map((m) => foldName(m.authorizableId)).filter((key) => inScope.has(key)));
+      groups.set(folded, { status: 'known', name: read.name, members, memberOf: new Set() });
       return;
     }
     const members = new Set([...memberOf].filter(([, of]) => of.has(folded)).map(([key]) => key));

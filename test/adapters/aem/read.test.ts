@@ -165,4 +165,17 @@ describe('AEM adapter: user-centric readState', () => {
     expect(counts['GET rw.json']?.read).toBe(1);
     expect(totalCalls(world.sim)).toBeLessThanOrEqual(4);
   });
+
+  it('reads a batch of many users about few groups from the groups’ member lists: one call per group, not per user', async () => {
+    const world = await worlds.start(bigInstance(5, 500));
+    const users = Array.from({ length: 8 }, (_, i) => `user1-${i}@acme.com`);
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Group-1', 'AEM-Group-2'], users: [...users, 'nobody@acme.com'] });
+
+    expect([...known(actual.groups.get('aem-group-1')).members].sort()).toEqual([...users].sort());
+    expect(known(actual.groups.get('aem-group-2')).members.size).toBe(0);
+    expect(Object.keys(Object.fromEntries(actual.identities)).sort()).toEqual([...users].sort());
+    // two group member lists; no user's own .rw.json
+    expect(world.sim.counts()['GET rw.json']?.read).toBe(2);
+  });
 });
