@@ -40,9 +40,12 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
     expect(await readRateBuckets(aws.clients.table, settings.clientId)).toEqual([]);
 
     await limiter.acquire('users');
-    await limiter.acquire('users');
+    await limiter.acquire('users', 'reconcile');
 
-    expect(await readRateBuckets(aws.clients.table, settings.clientId)).toEqual([{ family: 'users', tokens: -1, updatedAt: clock.now() }]);
+    expect(await readRateBuckets(aws.clients.table, settings.clientId)).toEqual([
+      { family: 'users', bucket: 'shared', tokens: -1, updatedAt: clock.now() },
+      { family: 'users', bucket: 'reconcile', tokens: 0, updatedAt: clock.now() },
+    ]);
   });
 
   it('raises ThrottledError with the wait when the wait is too long to hold in-process, without spending a token', async () => {

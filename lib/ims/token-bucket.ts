@@ -1,0 +1,83 @@
+/**
+ * The arithmetic of the UMAPI budget, shared by the DynamoDB limiter, the in-memory limiter and
+ * `ims-sync status`: pure, over plain numbers.
+ *
+ * A bucket refills continuously at `perMs` up to `capacity`. A caller *reserves* a token: the level
+ * may go below zero by the turns already promised, and the caller waits until its own turn.
+ *
+ * Two lanes per endpoint family (issue 8, "A budget lane for events"):
+ * - the **shared** bucket, at the full per-minute limit, which every request draws from: it alone
+ *   keeps events and reconciliation together within Adobe's per-client limit;
+ * - the **reconcile** bucket, at `reconcileShare` × the limit, which a reconciliation's request
+ *   draws from first. Only once that token is due does it reserve its shared token, so a
+ *   reconciliation never parks reservations far ahead in the shared bucket: event work queues
+ *   behind at most one of its requests (one token interval), and keeps the rest of each minute.
+ */
+import type { UmapiLane } from './port.js';
+
+/** A bucket's stored level: `tokens` at `updatedAt` (epoch ms). Negative: turns already promised. */
+export interface BucketLevel {
+  readonly tokens: number;
+  readonly updatedAt: number;
+}
+
+export interface BucketRate {
+  /** Tokens added per millisecond. */
+  readonly perMs: number;
+  /** Most tokens held after a quiet spell. */
+  readonly capacity: number;
+}
+
+/** The buckets one request of a lane draws from, in order. */
+export type BudgetBucket = 'reconcile' | 'shared';
+
+/** A reconciliation may use 80% of each minute's budget; 20% is kept for event work. */
+export const DEFAULT_RECONCILE_SHARE = 0.8;
+
+/** The rate of each bucket of one family. `burst` sizes the shared bucket (default 1); the reconcile lane never bursts. */
+export function bucketRates(perMinute: number, reconcileShare: number, burst = 1): Record<BudgetBucket, BucketRate> {
+  if (!(perMinute > 0)) throw new RangeError(`perMinute must be positive, got ${perMinute}`);
+  if (!(reconcileShare > 0 && reconcileShare <= 1)) throw new RangeError(`reconcileShare must be greater than 0 and at most 1, got ${reconcileShare}`);
+  if (!(burst >= 1)) throw new RangeError(`burst must be at least 1, got ${burst}`);
+  const perMs = perMinute / 60_000;
+  return { shared: { perMs, capacity: burst }, reconcile: { perMs: perMs * reconcileShare, capacity: 1 } };
+}
+
+/** The buckets a request of `lane` takes a token from, in the order it takes them. */
+export function bucketsOf(lane: UmapiLane): readonly BudgetBucket[] {
+  return lane === 'reconcile' ? ['reconcile', 'shared'] : ['shared'];
+}
+
+/** The level at `at`; a bucket never created is full. Time before `updatedAt` (another clock running ahead) adds nothing. */
+export function levelAt(level: BucketLevel | undefined, rate: BucketRate, at: number): number {
+  if (level === undefined) return rate.capacity;
+  return Math.min(rate.capacity, level.tokens + Math.max(0, at - level.updatedAt) * rate.perMs);
+}
+
+export interface Reservation {
+  /** The level to store. */
+  readonly next: BucketLevel;
+  /** How long the caller waits, from `now`, for its turn. */
+  readonly waitMs: number;
+}
+
+/**
+ * Take one token at `now`. Another caller's clock may run slightly ahead: time never moves a
+ * bucket backwards, and the wait then counts from this caller's `now`.
+ */
+export function reserve(level: BucketLevel | undefined, rate: BucketRate, now: number): Reservation {
+  const at = Math.max(now, level?.updatedAt ?? now);
+  const remaining = levelAt(level, rate, at) - 1;
+  const waitMs = remaining >= 0 ? 0 : Math.ceil(-remaining / rate.perMs) + (at - now);
+  return { next: { tokens: remaining, updatedAt: at }, waitMs };
+}
+
+/** How long, from `now`, a new caller would wait for a token (0: a token is free now). */
+export function nextFreeInMs(level: BucketLevel | undefined, rate: BucketRate, now: number): number {
+  return reserve(level, rate, now).waitMs;
+}
+
+/** Turns promised to callers still waiting at `now` (whole requests). */
+export function promisedTurns(level: BucketLevel | undefined, rate: BucketRate, now: number): number {
+  return Math.max(0, Math.ceil(-levelAt(level, rate, Math.max(now, level?.updatedAt ?? now)) - 1e-9));
+}
