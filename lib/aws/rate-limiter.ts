@@ -11,14 +11,15 @@
  * raises ThrottledError so the work can be delayed on the queue instead of holding a Lambda. A
  * reconciliation's request reserves its lane token, sleeps until it is due, and only then reserves
  * its shared token, within what is left of `maxInlineWaitMs`; if that second wait is too long the
- * lane token is lost, which only slows the reconciliation.
+ * lane token is lost, which only slows the reconciliation. If events made it wait for the shared
+ * token, the lane is charged that wait, so its next token is due a lane interval after the request went.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { ThrottledError } from '../errors.js';
 import type { RateLimiter, UmapiFamily } from '../ims/port.js';
-import { bucketRates, bucketsOf, DEFAULT_RECONCILE_SHARE, reserve, type BucketRate, type BudgetBucket } from '../ims/token-bucket.js';
+import { bucketRates, DEFAULT_RECONCILE_SHARE, laneDelayTokens, reserve, type BucketRate, type BudgetBucket } from '../ims/token-bucket.js';
 import { dynamoFailure, isConditionFailed, keyPart, parseItem, type TableRef } from './table.js';
 
 export interface DynamoRateLimiterOptions {
@@ -79,14 +80,39 @@ export function createDynamoRateLimiter(table: TableRef, clock: Clock, options: 
     throw new ThrottledError('umapi', Math.ceil(1 / rate.perMs), `${describe(family, name)}: lost ${maxConflicts} races for the bucket; retry later`);
   }
 
+  /**
+   * Takes `tokens` more from a bucket without reading it: an atomic ADD commutes with any other
+   * write, and bumping `rev` makes a reservation read before it fail its condition and read again.
+   */
+  async function charge(family: UmapiFamily, name: BudgetBucket, tokens: number): Promise<void> {
+    try {
+      await table.dynamo.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: bucketKey(options.clientId, family, name),
+          UpdateExpression: 'ADD tokens :taken, rev :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':taken': -tokens, ':one': 1 },
+        }),
+      );
+    } catch (error) {
+      // The lane bucket was reserved a moment ago; gone means nothing is left to postpone.
+      if (isConditionFailed(error)) return;
+      throw dynamoFailure('UpdateItem (rate bucket)', error);
+    }
+  }
+
   return {
     async acquire(family, lane = 'event') {
       let inlineLeftMs = options.maxInlineWaitMs;
-      for (const name of bucketsOf(lane)) {
-        const waitMs = await reserveTurn(family, name, inlineLeftMs);
-        if (waitMs > 0) await clock.sleep(waitMs);
-        inlineLeftMs -= waitMs;
+      if (lane === 'reconcile') {
+        const laneWaitMs = await reserveTurn(family, 'reconcile', inlineLeftMs);
+        if (laneWaitMs > 0) await clock.sleep(laneWaitMs);
+        inlineLeftMs -= laneWaitMs;
       }
+      const sharedWaitMs = await reserveTurn(family, 'shared', inlineLeftMs);
+      if (lane === 'reconcile' && sharedWaitMs > 0) await charge(family, 'reconcile', laneDelayTokens(rates[family].reconcile, sharedWaitMs));
+      if (sharedWaitMs > 0) await clock.sleep(sharedWaitMs);
     },
   };
 }

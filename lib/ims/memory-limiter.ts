@@ -11,12 +11,12 @@
  * so concurrent callers queue up in order; when that wait is longer than `maxInlineWaitMs` nothing
  * is reserved and ThrottledError says how long to wait, so the caller can delay its work instead.
  * A reconciliation's request first waits for its lane's token, then takes a shared one; its two
- * waits together stay within `maxInlineWaitMs`.
+ * waits together stay within `maxInlineWaitMs`, and a wait for the shared one postpones its lane.
  */
 import type { Clock } from '../clock.js';
 import { ThrottledError } from '../errors.js';
 import type { RateLimiter, UmapiFamily } from './port.js';
-import { bucketRates, bucketsOf, DEFAULT_RECONCILE_SHARE, reserve, type BucketLevel, type BucketRate, type BudgetBucket } from './token-bucket.js';
+import { bucketRates, DEFAULT_RECONCILE_SHARE, laneDelayTokens, reserve, type BucketLevel, type BucketRate, type BudgetBucket } from './token-bucket.js';
 
 export interface MemoryLimiterDeps {
   readonly clock: Clock;
@@ -48,20 +48,31 @@ export function createMemoryLimiter(deps: MemoryLimiterDeps): RateLimiter {
     groups: bucketsFor(deps.perMinute.groups),
   };
 
+  const take = (family: UmapiFamily, name: BudgetBucket, maxWaitMs: number): number => {
+    const bucket = families[family][name];
+    const { next, waitMs } = reserve(bucket.level, bucket.rate, deps.clock.now());
+    if (waitMs > maxWaitMs) {
+      const which = name === 'reconcile' ? `reconciliation's share of the umapi ${family} budget` : `umapi ${family} budget`;
+      throw new ThrottledError('umapi', waitMs, `${which} spent for this minute; retry in ${Math.ceil(waitMs / 1000)} s`);
+    }
+    bucket.level = next;
+    return waitMs;
+  };
+
   return {
     acquire: async (family, lane = 'event') => {
       let inlineLeftMs = deps.maxInlineWaitMs;
-      for (const name of bucketsOf(lane)) {
-        const bucket = families[family][name];
-        const { next, waitMs } = reserve(bucket.level, bucket.rate, deps.clock.now());
-        if (waitMs > inlineLeftMs) {
-          const which = name === 'reconcile' ? `reconciliation's share of the umapi ${family} budget` : `umapi ${family} budget`;
-          throw new ThrottledError('umapi', waitMs, `${which} spent for this minute; retry in ${Math.ceil(waitMs / 1000)} s`);
-        }
-        bucket.level = next;
-        if (waitMs > 0) await deps.clock.sleep(waitMs);
-        inlineLeftMs -= waitMs;
+      if (lane === 'reconcile') {
+        const laneWaitMs = take(family, 'reconcile', inlineLeftMs);
+        if (laneWaitMs > 0) await deps.clock.sleep(laneWaitMs);
+        inlineLeftMs -= laneWaitMs;
       }
+      const sharedWaitMs = take(family, 'shared', inlineLeftMs);
+      if (lane === 'reconcile' && sharedWaitMs > 0) {
+        const laneBucket = families[family].reconcile;
+        laneBucket.level = { ...laneBucket.level, tokens: laneBucket.level.tokens - laneDelayTokens(laneBucket.rate, sharedWaitMs) };
+      }
+      if (sharedWaitMs > 0) await deps.clock.sleep(sharedWaitMs);
     },
   };
 }

@@ -12,9 +12,8 @@
  *   draws from first. Only once that token is due does it reserve its shared token, so a
  *   reconciliation never parks reservations far ahead in the shared bucket: event work queues
  *   behind at most one of its requests (one token interval), and keeps the rest of each minute.
+ *   When events made that shared token wait, the lane is charged the delay (`laneDelayTokens`).
  */
-import type { UmapiLane } from './port.js';
-
 /** A bucket's stored level: `tokens` at `updatedAt` (epoch ms). Negative: turns already promised. */
 export interface BucketLevel {
   readonly tokens: number;
@@ -43,9 +42,14 @@ export function bucketRates(perMinute: number, reconcileShare: number, burst = 1
   return { shared: { perMs, capacity: burst }, reconcile: { perMs: perMs * reconcileShare, capacity: 1 } };
 }
 
-/** The buckets a request of `lane` takes a token from, in the order it takes them. */
-export function bucketsOf(lane: UmapiLane): readonly BudgetBucket[] {
-  return lane === 'reconcile' ? ['reconcile', 'shared'] : ['shared'];
+/**
+ * The tokens to take from the reconcile lane when a reconciliation's request, its lane token due,
+ * still waited `sharedWaitMs` for its shared token (an event went first): its lane's next token is
+ * then due one lane interval after the request actually went, so a reconciliation stays within its
+ * share in every 60-second window of the requests it sent, not only of its lane tokens.
+ */
+export function laneDelayTokens(rate: BucketRate, sharedWaitMs: number): number {
+  return Math.max(0, sharedWaitMs) * rate.perMs;
 }
 
 /** The level at `at`; a bucket never created is full. Time before `updatedAt` (another clock running ahead) adds nothing. */

@@ -65,6 +65,26 @@ describe('UMAPI client: paging', () => {
     expect(limiter.acquired.filter((f) => f === 'groups')).toHaveLength(reads(sim, 'GET groups'));
   });
 
+  it('draws the full org read from the reconciliation lane, retries included, and every other read from the event lane', async () => {
+    const fixture = demoOrg();
+    sim = await startSim({ fixture, pageSize: 3 });
+    sim.umapiFaults.scripted.push({ endpoint: 'GET users', page: 1, times: 1, status: 503 });
+    const limiter = countingLimiter();
+    const { umapi } = clientFor(sim, fixture, { limiter });
+
+    await umapi.listUsers();
+    const orgRead = limiter.lanes.splice(0);
+    await umapi.getUser('jane@acme.com');
+    await umapi.listGroupUsers(PROD);
+    await umapi.listGroups();
+
+    expect(orgRead).toEqual(['users/reconcile', 'users/reconcile', 'users/reconcile', 'users/reconcile']); // 3 pages + 1 retry
+    const eventReads = reads(sim, 'GET user') + reads(sim, 'GET group users') + reads(sim, 'GET groups');
+    expect(limiter.lanes).toHaveLength(eventReads);
+    expect(limiter.lanes.filter((l) => !l.endsWith('/event'))).toEqual([]);
+    expect(eventReads).toBeGreaterThanOrEqual(3);
+  });
+
   it('recovers from a page that fails once', async () => {
     const fixture = demoOrg();
     sim = await startSim({ fixture, pageSize: 2 });
