@@ -17,14 +17,14 @@ const SHARED_INTERVAL_MS = 60_000 / LIMIT_PER_MINUTE;
 const LANE_INTERVAL_MS = SHARED_INTERVAL_MS / RECONCILE_SHARE;
 const PAGES = 40;
 
-interface Grant {
+export interface Grant {
   readonly lane: UmapiLane;
   readonly askedAt: number;
   readonly grantedAt: number;
 }
 
-/** A reconciliation reading `PAGES` pages one after another, and one event read at each of `eventsAt` (ms from the start). */
-async function race(makeLimiter: (clock: Clock) => RateLimiter | Promise<RateLimiter>, eventsAt: readonly number[]): Promise<Grant[]> {
+/** A reconciliation reading `pages` pages one after another, and one event read at each of `eventsAt` (ms from the start). */
+export async function race(makeLimiter: (clock: Clock) => RateLimiter | Promise<RateLimiter>, eventsAt: readonly number[], pages = PAGES): Promise<Grant[]> {
   const time = virtualTime();
   const start = time.clock.now();
   const limiter = await makeLimiter(time.clock);
@@ -35,7 +35,7 @@ async function race(makeLimiter: (clock: Clock) => RateLimiter | Promise<RateLim
     grants.push({ lane, askedAt, grantedAt: time.clock.now() });
   };
   const reconciliation = async () => {
-    for (let page = 0; page < PAGES; page += 1) await read('reconcile');
+    for (let page = 0; page < pages; page += 1) await read('reconcile');
   };
   const event = (at: number) => async () => {
     await time.clock.sleep(start + at - time.clock.now());
@@ -51,7 +51,7 @@ function mostInAMinute(grants: readonly Grant[]): number {
   return Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 60_000).length));
 }
 
-const ofLane = (grants: readonly Grant[], lane: UmapiLane) => grants.filter((g) => g.lane === lane);
+export const ofLane = (grants: readonly Grant[], lane: UmapiLane) => grants.filter((g) => g.lane === lane);
 
 export function laneContract(makeLimiter: (clock: Clock) => RateLimiter | Promise<RateLimiter>): void {
   it('serves an event read within one token interval while a reconciliation draws continuously, and lets the reconciliation finish at its share', async () => {
