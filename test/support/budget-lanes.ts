@@ -13,6 +13,7 @@ import { virtualTime } from './virtual-time.js';
 
 export const LIMIT_PER_MINUTE = 25;
 export const RECONCILE_SHARE = 0.8;
+export const STEADY_EVENTS_AT = Array.from({ length: 8 }, (_, k) => 1_000 + 15_000 * k + ((k * 1_100) % 3_000));
 const SHARED_INTERVAL_MS = 60_000 / LIMIT_PER_MINUTE;
 const LANE_INTERVAL_MS = SHARED_INTERVAL_MS / RECONCILE_SHARE;
 const PAGES = 40;
@@ -23,19 +24,26 @@ export interface Grant {
   readonly grantedAt: number;
 }
 
-/** A reconciliation reading `pages` pages one after another, and one event read at each of `eventsAt` (ms from the start). */
-export async function race(makeLimiter: (clock: Clock) => RateLimiter | Promise<RateLimiter>, eventsAt: readonly number[], pages = PAGES): Promise<Grant[]> {
+/**
+ * A reconciliation reading `pages` pages one after another, and one event read at each of `eventsAt`
+ * (ms from the start). `pagesLane: 'event'` reads the pages as before the lanes, straight from the shared bucket.
+ */
+export async function race(
+  makeLimiter: (clock: Clock) => RateLimiter | Promise<RateLimiter>,
+  eventsAt: readonly number[],
+  { pages = PAGES, pagesLane = 'reconcile' }: { pages?: number; pagesLane?: UmapiLane } = {},
+): Promise<Grant[]> {
   const time = virtualTime();
   const start = time.clock.now();
   const limiter = await makeLimiter(time.clock);
   const grants: Grant[] = [];
-  const read = async (lane: UmapiLane) => {
+  const read = async (lane: UmapiLane, drawnFrom: UmapiLane = lane) => {
     const askedAt = time.clock.now();
-    await limiter.acquire('users', lane);
+    await limiter.acquire('users', drawnFrom);
     grants.push({ lane, askedAt, grantedAt: time.clock.now() });
   };
   const reconciliation = async () => {
-    for (let page = 0; page < pages; page += 1) await read('reconcile');
+    for (let page = 0; page < pages; page += 1) await read('reconcile', pagesLane);
   };
   const event = (at: number) => async () => {
     await time.clock.sleep(start + at - time.clock.now());
@@ -56,7 +64,7 @@ export const ofLane = (grants: readonly Grant[], lane: UmapiLane) => grants.filt
 export function laneContract(makeLimiter: (clock: Clock) => RateLimiter | Promise<RateLimiter>): void {
   it('serves an event read within one token interval while a reconciliation draws continuously, and lets the reconciliation finish at its share', async () => {
     // One event about every 15 s (4 a minute, within the 5 kept for events), at varied phases of the reconciliation's rhythm.
-    const eventsAt = Array.from({ length: 8 }, (_, k) => 1_000 + 15_000 * k + ((k * 1_100) % 3_000));
+    const eventsAt = STEADY_EVENTS_AT;
 
     const grants = await race(makeLimiter, eventsAt);
 

@@ -4,17 +4,21 @@
  * same lane contract): UMAPI pages of 2,000 users, Adobe's 25 user reads a minute.
  */
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../lib/clock.js';
 import { createMemoryLimiter } from '../../../lib/ims/memory-limiter.js';
-import { ofLane, race } from '../../support/budget-lanes.js';
+import { ofLane, race, STEADY_EVENTS_AT } from '../../support/budget-lanes.js';
 
 const PAGE_SIZE = 2_000;
+
+const limiterWith = (reconcileShare: number, maxInlineWaitMs: number) => (clock: Clock) =>
+  createMemoryLimiter({ clock, perMinute: { users: 25, groups: 5 }, reconcileShare, maxInlineWaitMs });
 
 /** Seconds from the first page to the last, and the longest an event read waited. */
 async function orgRead(users: number, reconcileShare: number, eventEveryMs?: number) {
   const pages = Math.ceil(users / PAGE_SIZE);
   const horizonMs = 300_000;
   const eventsAt = eventEveryMs === undefined ? [] : Array.from({ length: Math.floor(horizonMs / eventEveryMs) }, (_, k) => 700 + k * eventEveryMs);
-  const grants = await race((clock) => createMemoryLimiter({ clock, perMinute: { users: 25, groups: 5 }, reconcileShare, maxInlineWaitMs: horizonMs }), eventsAt, pages);
+  const grants = await race(limiterWith(reconcileShare, horizonMs), eventsAt, { pages });
   const read = ofLane(grants, 'reconcile');
   const events = ofLane(grants, 'event').filter((g) => g.askedAt <= (read.at(-1)?.grantedAt ?? 0));
   return {
@@ -43,5 +47,13 @@ describe('figures of a full org read under the budget lanes (docs/benchmarks.md)
 
     expect(read.seconds).toBeCloseTo(seconds, 6);
     expect(read.longestEventWaitSeconds).toBeLessThanOrEqual(2.4);
+  });
+
+  it('an event read waited 4.5 s in the lane contract’s steady case before the lanes (pages straight from the shared bucket), 2.1 s with them', async () => {
+    const longestEventWait = async (pagesLane: 'event' | 'reconcile') =>
+      Math.max(...ofLane(await race(limiterWith(0.8, 120_000), STEADY_EVENTS_AT, { pagesLane }), 'event').map((g) => g.grantedAt - g.askedAt));
+
+    expect(await longestEventWait('event')).toBe(4_500);
+    expect(await longestEventWait('reconcile')).toBe(2_100);
   });
 });
