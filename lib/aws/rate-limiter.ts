@@ -19,7 +19,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { ThrottledError } from '../errors.js';
 import type { RateLimiter, UmapiFamily } from '../ims/port.js';
-import { bucketRates, DEFAULT_RECONCILE_SHARE, laneDelayTokens, reserve, type BucketRate, type BudgetBucket } from '../ims/token-bucket.js';
+import { bucketRates, budgetName, DEFAULT_RECONCILE_SHARE, reserve, takeTurn, type BucketRate, type BudgetBucket } from '../ims/token-bucket.js';
 import { dynamoFailure, isConditionFailed, keyPart, parseItem, type TableRef } from './table.js';
 
 export interface DynamoRateLimiterOptions {
@@ -55,7 +55,7 @@ export function createDynamoRateLimiter(table: TableRef, clock: Clock, options: 
     for (let conflict = 0; conflict < maxConflicts; conflict += 1) {
       const bucket = await readBucket(table, key);
       const { next, waitMs } = reserve(bucket, rate, clock.now());
-      if (waitMs > maxWaitMs) throw new ThrottledError('umapi', waitMs, `${describe(family, name)} spent for now; retry in ${Math.ceil(waitMs / 1000)} s`);
+      if (waitMs > maxWaitMs) throw new ThrottledError('umapi', waitMs, `${budgetName(family, name)} is spent for now; retry in ${Math.ceil(waitMs / 1000)} s`);
 
       // Timeline: A reads (tokens 0.2, rev 7); B reads the same; A writes (-0.8, rev 8) and
       // sleeps its turn; B's write, conditional on rev 7, fails; B reads (-0.8, rev 8) again
@@ -77,7 +77,7 @@ export function createDynamoRateLimiter(table: TableRef, clock: Clock, options: 
       }
       return waitMs;
     }
-    throw new ThrottledError('umapi', Math.ceil(1 / rate.perMs), `${describe(family, name)}: lost ${maxConflicts} races for the bucket; retry later`);
+    throw new ThrottledError('umapi', Math.ceil(1 / rate.perMs), `${budgetName(family, name)}: lost ${maxConflicts} races for the bucket; retry later`);
   }
 
   /**
@@ -103,22 +103,14 @@ export function createDynamoRateLimiter(table: TableRef, clock: Clock, options: 
   }
 
   return {
-    async acquire(family, lane = 'event') {
-      let inlineLeftMs = options.maxInlineWaitMs;
-      if (lane === 'reconcile') {
-        const laneWaitMs = await reserveTurn(family, 'reconcile', inlineLeftMs);
-        if (laneWaitMs > 0) await clock.sleep(laneWaitMs);
-        inlineLeftMs -= laneWaitMs;
-      }
-      const sharedWaitMs = await reserveTurn(family, 'shared', inlineLeftMs);
-      if (lane === 'reconcile' && sharedWaitMs > 0) await charge(family, 'reconcile', laneDelayTokens(rates[family].reconcile, sharedWaitMs));
-      if (sharedWaitMs > 0) await clock.sleep(sharedWaitMs);
-    },
+    acquire: (family, lane = 'event') =>
+      takeTurn(lane, rates[family].reconcile, options.maxInlineWaitMs, {
+        reserve: (name, maxWaitMs) => reserveTurn(family, name, maxWaitMs),
+        chargeLane: (tokens) => charge(family, 'reconcile', tokens),
+        sleep: (ms) => clock.sleep(ms),
+      }),
   };
 }
-
-const describe = (family: UmapiFamily, name: BudgetBucket): string =>
-  name === 'reconcile' ? `the reconciliation's share of the umapi ${family} budget` : `the umapi ${family} budget`;
 
 async function readBucket(table: TableRef, key: { pk: string; sk: string }) {
   let answer;

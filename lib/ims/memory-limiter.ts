@@ -16,7 +16,7 @@
 import type { Clock } from '../clock.js';
 import { ThrottledError } from '../errors.js';
 import type { RateLimiter, UmapiFamily } from './port.js';
-import { bucketRates, DEFAULT_RECONCILE_SHARE, laneDelayTokens, reserve, type BucketLevel, type BucketRate, type BudgetBucket } from './token-bucket.js';
+import { bucketRates, budgetName, DEFAULT_RECONCILE_SHARE, reserve, takeTurn, type BucketLevel, type BucketRate, type BudgetBucket } from './token-bucket.js';
 
 export interface MemoryLimiterDeps {
   readonly clock: Clock;
@@ -48,31 +48,21 @@ export function createMemoryLimiter(deps: MemoryLimiterDeps): RateLimiter {
     groups: bucketsFor(deps.perMinute.groups),
   };
 
-  const take = (family: UmapiFamily, name: BudgetBucket, maxWaitMs: number): number => {
-    const bucket = families[family][name];
-    const { next, waitMs } = reserve(bucket.level, bucket.rate, deps.clock.now());
-    if (waitMs > maxWaitMs) {
-      const which = name === 'reconcile' ? `reconciliation's share of the umapi ${family} budget` : `umapi ${family} budget`;
-      throw new ThrottledError('umapi', waitMs, `${which} spent for this minute; retry in ${Math.ceil(waitMs / 1000)} s`);
-    }
-    bucket.level = next;
-    return waitMs;
-  };
-
   return {
-    acquire: async (family, lane = 'event') => {
-      let inlineLeftMs = deps.maxInlineWaitMs;
-      if (lane === 'reconcile') {
-        const laneWaitMs = take(family, 'reconcile', inlineLeftMs);
-        if (laneWaitMs > 0) await deps.clock.sleep(laneWaitMs);
-        inlineLeftMs -= laneWaitMs;
-      }
-      const sharedWaitMs = take(family, 'shared', inlineLeftMs);
-      if (lane === 'reconcile' && sharedWaitMs > 0) {
-        const laneBucket = families[family].reconcile;
-        laneBucket.level = { ...laneBucket.level, tokens: laneBucket.level.tokens - laneDelayTokens(laneBucket.rate, sharedWaitMs) };
-      }
-      if (sharedWaitMs > 0) await deps.clock.sleep(sharedWaitMs);
-    },
+    acquire: (family, lane = 'event') =>
+      takeTurn(lane, families[family].reconcile.rate, deps.maxInlineWaitMs, {
+        reserve: async (name, maxWaitMs) => {
+          const bucket = families[family][name];
+          const { next, waitMs } = reserve(bucket.level, bucket.rate, deps.clock.now());
+          if (waitMs > maxWaitMs) throw new ThrottledError('umapi', waitMs, `${budgetName(family, name)} is spent for now; retry in ${Math.ceil(waitMs / 1000)} s`);
+          bucket.level = next;
+          return waitMs;
+        },
+        chargeLane: async (tokens) => {
+          const laneBucket = families[family].reconcile;
+          laneBucket.level = { ...laneBucket.level, tokens: laneBucket.level.tokens - tokens };
+        },
+        sleep: (ms) => deps.clock.sleep(ms),
+      }),
   };
 }

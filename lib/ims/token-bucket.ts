@@ -14,6 +14,8 @@
  *   behind at most one of its requests (one token interval), and keeps the rest of each minute.
  *   When events made that shared token wait, the lane is charged the delay (`laneDelayTokens`).
  */
+import type { UmapiFamily, UmapiLane } from './port.js';
+
 /** A bucket's stored level: `tokens` at `updatedAt` (epoch ms). Negative: turns already promised. */
 export interface BucketLevel {
   readonly tokens: number;
@@ -85,3 +87,33 @@ export function nextFreeInMs(level: BucketLevel | undefined, rate: BucketRate, n
 export function promisedTurns(level: BucketLevel | undefined, rate: BucketRate, now: number): number {
   return Math.max(0, Math.ceil(-levelAt(level, rate, Math.max(now, level?.updatedAt ?? now)) - 1e-9));
 }
+
+/** How one limiter reads and writes its buckets, for `takeTurn`. */
+export interface BucketSteps {
+  /** Reserves one token of `bucket` and answers the wait for it; raises ThrottledError, reserving nothing, past `maxWaitMs`. */
+  reserve(bucket: BudgetBucket, maxWaitMs: number): Promise<number>;
+  /** Takes `tokens` more from the reconcile lane (see `laneDelayTokens`). */
+  chargeLane(tokens: number): Promise<void>;
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * One request's turn, the same for every limiter: a reconciliation's request waits for its lane
+ * token first and only then reserves its shared one, both waits together within `maxInlineWaitMs`;
+ * an event's request reserves its shared token at once.
+ */
+export async function takeTurn(lane: UmapiLane, laneRate: BucketRate, maxInlineWaitMs: number, steps: BucketSteps): Promise<void> {
+  let inlineLeftMs = maxInlineWaitMs;
+  if (lane === 'reconcile') {
+    const laneWaitMs = await steps.reserve('reconcile', inlineLeftMs);
+    if (laneWaitMs > 0) await steps.sleep(laneWaitMs);
+    inlineLeftMs -= laneWaitMs;
+  }
+  const sharedWaitMs = await steps.reserve('shared', inlineLeftMs);
+  if (lane === 'reconcile' && sharedWaitMs > 0) await steps.chargeLane(laneDelayTokens(laneRate, sharedWaitMs));
+  if (sharedWaitMs > 0) await steps.sleep(sharedWaitMs);
+}
+
+/** A bucket's name in messages. */
+export const budgetName = (family: UmapiFamily, bucket: BudgetBucket): string =>
+  bucket === 'reconcile' ? `the reconciliation's share of the umapi ${family} budget` : `the umapi ${family} budget`;
