@@ -19,6 +19,8 @@ export type CliDeadLetters = DeadLetters & Pick<DeadLetterAccess, 'depth'>;
 /** One UMAPI token bucket, as `status` shows it. */
 export interface RateBucketState {
   readonly family: string;
+  /** `shared`: every request draws from it; `reconcile`: a reconciliation's full org read draws from it first. */
+  readonly bucket: 'shared' | 'reconcile';
   /** Negative: requests already promised to waiting callers. */
   readonly tokens: number;
   readonly updatedAt: number;

@@ -5,6 +5,7 @@
  * exit code 1, the others are still shown.
  */
 import { ConfigError } from '../errors.js';
+import { bucketRates, nextFreeInMs, promisedTurns } from '../ims/token-bucket.js';
 import type { DeferredRecord, RunTargetRecord } from '../sync/ports.js';
 import { expectPositionals, parseCommand } from './args.js';
 import type { CliRuntime, RateBucketState } from './connect.js';
@@ -136,28 +137,51 @@ function renderHolds(holds: readonly RunTargetRecord[]): string {
 
 interface ThrottleView {
   readonly perMinute: { readonly users: number; readonly groups: number };
-  readonly buckets?: readonly RateBucketState[];
+  /** Share of each minute a reconciliation's full org read may use; the rest is kept for event work. */
+  readonly reconcileShare: number;
+  readonly buckets?: readonly BudgetBucketView[];
   readonly note?: string;
 }
 
+/** One bucket as an operator reads it: its rate, when a new request could go, and how many wait. */
+interface BudgetBucketView extends RateBucketState {
+  readonly perMinute: number;
+  readonly nextFreeInMs: number;
+  readonly waiting: number;
+}
+
 async function readThrottle(world: CliRuntime): Promise<ThrottleView> {
-  const { usersPerMinute, groupsPerMinute } = world.sync.config.org.rateLimit;
+  const { usersPerMinute, groupsPerMinute, reconcileShare } = world.sync.config.org.rateLimit;
   const perMinute = { users: usersPerMinute, groups: groupsPerMinute };
   if (world.rateBuckets === undefined) {
-    return { perMinute, note: 'the current bucket state is not available from this runtime' };
+    return { perMinute, reconcileShare, note: 'the current bucket state is not available from this runtime' };
   }
   const buckets = await read(world.rateBuckets);
-  return buckets.ok ? { perMinute, buckets: buckets.value } : { perMinute, note: `the buckets could not be read: ${buckets.error}` };
+  if (!buckets.ok) return { perMinute, reconcileShare, note: `the buckets could not be read: ${buckets.error}` };
+  const now = world.sync.clock.now();
+  const view = (b: RateBucketState): BudgetBucketView => {
+    const limit = b.family === 'groups' ? groupsPerMinute : usersPerMinute;
+    const rate = bucketRates(limit, reconcileShare)[b.bucket];
+    return { ...b, perMinute: rate.perMs * 60_000, nextFreeInMs: nextFreeInMs(b, rate, now), waiting: promisedTurns(b, rate, now) };
+  };
+  return { perMinute, reconcileShare, buckets: buckets.value.map(view) };
 }
 
 function renderThrottle(view: ThrottleView): string {
   const limits = `  Configured: ${view.perMinute.users} user reads and ${view.perMinute.groups} group reads a minute, shared by every function and this CLI.`;
-  const lines = [limits];
+  const percent = (share: number) => `${Math.round(share * 100)}%`;
+  const lanes = `  A reconciliation's (or plan's) full org read may use ${percent(view.reconcileShare)} of them; ${percent(1 - view.reconcileShare)} is kept for event work, which never waits behind its pages.`;
+  const lines = [limits, lanes];
   if (view.buckets !== undefined) {
+    const budget = (b: BudgetBucketView) => (b.bucket === 'shared' ? 'everyone (events and reconciliation)' : `reconciliation's share (${percent(view.reconcileShare)})`);
+    const slot = (ms: number) => (ms <= 0 ? 'now' : `in ${(ms / 1000).toFixed(1)} s`);
     lines.push(
       view.buckets.length === 0
         ? '  No request made yet: the buckets are full.'
-        : table(['family', 'tokens', 'updated'], view.buckets.map((b) => [b.family, b.tokens.toFixed(2), time(b.updatedAt)])),
+        : table(
+            ['reads', 'budget', 'per minute', 'next free slot', 'waiting', 'last taken'],
+            view.buckets.map((b) => [b.family, budget(b), +b.perMinute.toFixed(2), slot(b.nextFreeInMs), b.waiting, time(b.updatedAt)]),
+          ),
     );
   }
   if (view.note !== undefined) lines.push(`  Note: ${view.note}.`);

@@ -59,6 +59,7 @@ export function buildAwsRuntime(settings: Settings, env: NodeJS.ProcessEnv, opti
   const limiter = createDynamoRateLimiter(table, clock, {
     clientId: config.org.clientId,
     perMinute: { users: config.org.rateLimit.usersPerMinute, groups: config.org.rateLimit.groupsPerMinute },
+    reconcileShare: config.org.rateLimit.reconcileShare,
     maxInlineWaitMs: options.maxInlineWaitMs ?? 10_000,
   });
   const umapi = buildUmapi(config, { http, clock, secrets, limiter });

@@ -6,6 +6,7 @@
  * `secretsmanager:<arn>`), never the secret itself: see `secrets.ts`.
  */
 import { z } from 'zod';
+import { DEFAULT_RECONCILE_SHARE } from '../ims/token-bucket.js';
 
 /** `env:NAME`, `ssm:/path/to/param` or `secretsmanager:<arn or name>`. */
 export const SECRET_REF_PATTERN = /^(env:[A-Za-z_][A-Za-z0-9_]*|ssm:\/[\w./-]+|secretsmanager:[\w:/+=.@-]+)$/;
@@ -125,6 +126,9 @@ export type CampaignTarget = z.infer<typeof CampaignTarget>;
 export const Target = z.discriminatedUnion('kind', [AemTarget, CampaignTarget]);
 export type Target = z.infer<typeof Target>;
 
+const reconcileShareRule =
+  'must be a number greater than 0 and at most 1 — the share of each minute\'s UMAPI budget a reconciliation may use, e.g. 0.8 keeps 20% for event work';
+
 export const Org = z
   .object({
     id: z
@@ -143,9 +147,17 @@ export const Org = z
       .object({
         usersPerMinute: z.number().int().min(1).max(100).default(25),
         groupsPerMinute: z.number().int().min(1).max(100).default(5),
+        reconcileShare: z
+          .number({ error: reconcileShareRule })
+          .gt(0, { error: reconcileShareRule })
+          .max(1, { error: reconcileShareRule })
+          .default(DEFAULT_RECONCILE_SHARE)
+          .describe(
+            "The share of each minute's UMAPI budget a reconciliation (or plan) may use for its full org read; the rest is kept for event work, which never waits behind a reconciliation's pages.",
+          ),
       })
       .strict()
-      .default({ usersPerMinute: 25, groupsPerMinute: 5 })
+      .default({ usersPerMinute: 25, groupsPerMinute: 5, reconcileShare: DEFAULT_RECONCILE_SHARE })
       .describe("UMAPI's published per-client limits; the shared limiter keeps every Lambda within them."),
   })
   .strict()

@@ -24,9 +24,18 @@ export interface Umapi {
 export type UmapiFamily = 'users' | 'groups';
 
 /**
+ * Who a request serves, chosen per call (not per function, so the worker, the schedule and the CLI
+ * agree): `reconcile` for the full org read a reconciliation or a plan makes, which may use only
+ * `org.rateLimit.reconcileShare` of each minute's budget; `event` for everything else, which never
+ * waits behind a reconciliation's pages (lib/ims/token-bucket.ts).
+ */
+export type UmapiLane = 'event' | 'reconcile';
+
+/**
  * A request budget shared by every caller using one client id. `acquire` resolves when a request
  * may be sent, or raises ThrottledError with the wait when the wait is too long to hold in-process.
+ * The lane is `event` unless said otherwise.
  */
 export interface RateLimiter {
-  acquire(family: UmapiFamily): Promise<void>;
+  acquire(family: UmapiFamily, lane?: UmapiLane): Promise<void>;
 }

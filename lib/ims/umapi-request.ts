@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { AuthError, ProtocolError, TargetUnavailableError, ThrottledError } from '../errors.js';
 import { parseRetryAfter, TransportError, unavailable, type HttpResponse, type HttpTransport } from '../http.js';
 import { withRetry, type RetryClassifier, type RetryPolicy } from '../retry.js';
-import type { RateLimiter, UmapiFamily } from './port.js';
+import type { RateLimiter, UmapiFamily, UmapiLane } from './port.js';
 import type { ImsTokenProvider } from './token.js';
 
 /** Adobe's client: 4 attempts, 15 s base, up to 5 s jitter (contract §4). */
@@ -40,6 +40,8 @@ export interface UmapiCall {
   /** For errors and logs, e.g. "GET users page 3". */
   readonly name: string;
   readonly family: UmapiFamily;
+  /** Whose budget it draws from (default `event`); every attempt draws again from the same lane. */
+  readonly lane?: UmapiLane;
   readonly url: string;
   /** Hand a 404 back to the caller (user or group not found) instead of failing. */
   readonly allowNotFound?: boolean;
@@ -71,7 +73,7 @@ export function createUmapiRequester(deps: UmapiRequestDeps): UmapiRequester {
     let refreshed = false;
 
     const sendOnce = async (): Promise<{ answer: UmapiAnswer; token: string }> => {
-      await deps.limiter.acquire(call.family);
+      await deps.limiter.acquire(call.family, call.lane ?? 'event');
       const token = await deps.tokens.getToken();
       const requestId = newRequestId();
       try {

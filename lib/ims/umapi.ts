@@ -65,7 +65,9 @@ export function createUmapiClient(deps: UmapiClientDeps): Umapi {
     listUsers: async (options) => {
       const users = await readAllPages<ImsUser>({
         call: 'GET users',
-        fetchPage: (page, call) => send({ name: call, family: 'users', url: `${base}/users/${org}/${page}?directOnly=false` }),
+        // The full org read is what reconciliations and plans make: it draws from their lane, so
+        // the single-user, group-member and group-list reads of event work never queue behind it.
+        fetchPage: (page, call) => send({ name: call, family: 'users', lane: 'reconcile', url: `${base}/users/${org}/${page}?directOnly=false` }),
         parsePage: usersPage,
         key: (user) => user.id,
         ...(options?.onPage ? { onPage: options.onPage } : {}),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDynamoRateLimiter, readRateBuckets, type DynamoRateLimiterOptions } from '../../../lib/aws/rate-limiter.js';
 import { ThrottledError } from '../../../lib/errors.js';
+import { LIMIT_PER_MINUTE, laneContract, RECONCILE_SHARE } from '../../support/budget-lanes.js';
 import { fakeClock } from '../../support/clock.js';
 import { manualClock, uniqueId, useEmulators } from './emulated.js';
 
@@ -39,10 +40,13 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
     const limiter = createDynamoRateLimiter(aws.clients.table, clock, settings);
     expect(await readRateBuckets(aws.clients.table, settings.clientId)).toEqual([]);
 
-    await limiter.acquire('users');
+    await limiter.acquire('users', 'reconcile');
     await limiter.acquire('users');
 
-    expect(await readRateBuckets(aws.clients.table, settings.clientId)).toEqual([{ family: 'users', tokens: -1, updatedAt: clock.now() }]);
+    expect(await readRateBuckets(aws.clients.table, settings.clientId)).toEqual([
+      { family: 'users', bucket: 'shared', tokens: -1, updatedAt: clock.now() },
+      { family: 'users', bucket: 'reconcile', tokens: 0, updatedAt: clock.now() },
+    ]);
   });
 
   it('raises ThrottledError with the wait when the wait is too long to hold in-process, without spending a token', async () => {
@@ -83,5 +87,44 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
     await Promise.all(Array.from({ length: 5 }, (_, i) => limiters[i % 2]?.acquire('users')));
 
     expect([...clock.sleeps].sort((a, b) => a - b)).toEqual([10_000, 20_000, 30_000, 40_000]);
+  });
+
+  describe('the reconciliation lane', () => {
+    laneContract((clock) =>
+      createDynamoRateLimiter(aws.clients.table, clock, options({ perMinute: { users: LIMIT_PER_MINUTE, groups: 5 }, reconcileShare: RECONCILE_SHARE, maxInlineWaitMs: 120_000 })),
+    );
+
+    it('reserves nothing in the shared bucket while a reconciliation’s lane token is not due, so an event goes at once', async () => {
+      const clock = frozenClock();
+      // 6 a minute, share 0.5: a shared token every 10 s, a lane token every 20 s.
+      const settings = options({ reconcileShare: 0.5, maxInlineWaitMs: 5_000 });
+      const limiter = createDynamoRateLimiter(aws.clients.table, clock, settings);
+      await limiter.acquire('users', 'reconcile');
+      clock.advance(10_000);
+
+      const tooEarly = limiter.acquire('users', 'reconcile');
+
+      await expect(tooEarly).rejects.toMatchObject({ system: 'umapi', retryAfterMs: 10_000 });
+      await expect(tooEarly).rejects.toThrow(/reconciliation's share of the umapi users budget/);
+      await limiter.acquire('users');
+      expect(clock.sleeps).toEqual([]);
+      expect(await readRateBuckets(aws.clients.table, settings.clientId)).toEqual([
+        { family: 'users', bucket: 'shared', tokens: 0, updatedAt: clock.now() },
+        { family: 'users', bucket: 'reconcile', tokens: 0, updatedAt: clock.now() - 10_000 },
+      ]);
+    });
+
+    it('postpones the lane by the wait when an event took the shared token first', async () => {
+      const clock = frozenClock();
+      const settings = options({ reconcileShare: 0.5 });
+      const limiter = createDynamoRateLimiter(aws.clients.table, clock, settings);
+
+      await limiter.acquire('users');
+      await limiter.acquire('users', 'reconcile');
+
+      // The lane token was free, the shared one 10 s away: the lane owes those 10 s (half a lane token).
+      expect(clock.sleeps).toEqual([10_000]);
+      expect(await readRateBuckets(aws.clients.table, settings.clientId)).toContainEqual({ family: 'users', bucket: 'reconcile', tokens: -0.5, updatedAt: clock.now() });
+    });
   });
 });

@@ -5,7 +5,7 @@
 import type { Clock } from '../../../lib/clock.js';
 import { systemClock } from '../../../lib/clock.js';
 import { fetchTransport, type HttpTransport } from '../../../lib/http.js';
-import type { RateLimiter, UmapiFamily } from '../../../lib/ims/port.js';
+import type { RateLimiter, UmapiFamily, UmapiLane } from '../../../lib/ims/port.js';
 import { createImsTokenProvider, type ImsTokenProvider } from '../../../lib/ims/token.js';
 import { createUmapiClient } from '../../../lib/ims/umapi.js';
 import type { RetryPolicy } from '../../../lib/retry.js';
@@ -21,10 +21,18 @@ export function recordingClock(): Clock & { sleeps: number[] } {
   return { now: () => Date.now(), sleep: async (ms) => void sleeps.push(ms), sleeps };
 }
 
-/** A limiter that never waits and remembers every acquire. */
-export function countingLimiter(): RateLimiter & { acquired: UmapiFamily[] } {
+/** A limiter that never waits and remembers every acquire: its family, and its lane in `lanes`. */
+export function countingLimiter(): RateLimiter & { acquired: UmapiFamily[]; lanes: `${UmapiFamily}/${UmapiLane}`[] } {
   const acquired: UmapiFamily[] = [];
-  return { acquire: async (family) => void acquired.push(family), acquired };
+  const lanes: `${UmapiFamily}/${UmapiLane}`[] = [];
+  return {
+    acquire: async (family, lane = 'event') => {
+      acquired.push(family);
+      lanes.push(`${family}/${lane}`);
+    },
+    acquired,
+    lanes,
+  };
 }
 
 export async function startSim(options: Partial<ImsSimulatorOptions> & { fixture?: OrgFixture } = {}) {

@@ -50,7 +50,7 @@ describe('UMAPI client: paging', () => {
     expect(reads(sim, 'GET users')).toBe(Math.ceil(active.length / 50));
   });
 
-  it('takes one limiter token before every request, retries included', async () => {
+  it('takes one limiter token before every request, retries included: the full org read from the reconciliation lane, every other read from the event lane', async () => {
     const fixture = demoOrg();
     sim = await startSim({ fixture, pageSize: 3 });
     sim.umapiFaults.scripted.push({ endpoint: 'GET users', page: 1, times: 1, status: 503 });
@@ -58,11 +58,17 @@ describe('UMAPI client: paging', () => {
     const { umapi } = clientFor(sim, fixture, { limiter });
 
     await umapi.listUsers();
+    const orgRead = limiter.lanes.splice(0);
+    await umapi.getUser('jane@acme.com');
+    await umapi.listGroupUsers(PROD);
     await umapi.listGroups();
 
-    expect(limiter.acquired.filter((f) => f === 'users')).toHaveLength(reads(sim, 'GET users'));
     expect(reads(sim, 'GET users')).toBe(4); // 3 pages + 1 retry
+    expect(orgRead).toEqual(['users/reconcile', 'users/reconcile', 'users/reconcile', 'users/reconcile']);
+    expect(limiter.acquired.filter((f) => f === 'users')).toHaveLength(reads(sim, 'GET users') + reads(sim, 'GET user') + reads(sim, 'GET group users'));
     expect(limiter.acquired.filter((f) => f === 'groups')).toHaveLength(reads(sim, 'GET groups'));
+    expect(limiter.lanes.filter((l) => !l.endsWith('/event'))).toEqual([]);
+    expect(limiter.lanes).toHaveLength(reads(sim, 'GET user') + reads(sim, 'GET group users') + reads(sim, 'GET groups'));
   });
 
   it('recovers from a page that fails once', async () => {

@@ -89,9 +89,17 @@ describe('ims-sync status', () => {
   it('shows the UMAPI buckets when the runtime can read them', async () => {
     const world = cliWorld();
     const base = await world.factory({}, { log: world.log, metrics: world.metrics });
-    const withBuckets = { ...world, factory: async () => ({ ...base, rateBuckets: async () => [{ family: 'users', tokens: -1.5, updatedAt: world.clock.now() }] }) };
+    // 25 user reads a minute (one every 2.4 s), 80% for reconciliation (one every 3 s).
+    const buckets = [
+      { family: 'users', bucket: 'shared' as const, tokens: -1.5, updatedAt: world.clock.now() },
+      { family: 'users', bucket: 'reconcile' as const, tokens: 0, updatedAt: world.clock.now() - 1_500 },
+    ];
+    const withBuckets = { ...world, factory: async () => ({ ...base, rateBuckets: async () => buckets }) };
     const { stdout } = await cli(['status'], withBuckets);
-    expect(stdout).toMatch(/FAMILY +TOKENS +UPDATED\n +users +-1\.50 +2026-11-23 10:00:00Z/);
+    expect(stdout).toContain("A reconciliation's (or plan's) full org read may use 80% of them; 20% is kept for event work");
+    expect(stdout).toMatch(/READS +BUDGET +PER MINUTE +NEXT FREE SLOT +WAITING +LAST TAKEN\n/);
+    expect(stdout).toMatch(/users +everyone \(events and reconciliation\) +25 +in 6\.0 s +2 +2026-11-23 10:00:00Z\n/);
+    expect(stdout).toMatch(/users +reconciliation's share \(80%\) +20 +in 1\.5 s +0 +2026-11-23 09:59:58Z/);
     expect(stdout).not.toContain('Note:');
   });
 });

@@ -172,6 +172,13 @@ const cases: readonly Case[] = [
     edit: (doc) => doc.setIn(['webhooks', 'generic', 'toleranceSeconds'], 301),
     expected: ['webhooks.generic.toleranceSeconds: must be at most 300'],
   },
+  ...[0, -0.2, 1.01, 'most'].map((share) => ({
+    name: `a reconciliation share of ${JSON.stringify(share)} (0 < share ≤ 1)`,
+    edit: (doc: Document) => doc.setIn(['org', 'rateLimit'], doc.createNode({ reconcileShare: share })),
+    expected: [
+      "org.rateLimit.reconcileShare: must be a number greater than 0 and at most 1 — the share of each minute's UMAPI budget a reconciliation may use, e.g. 0.8 keeps 20% for event work",
+    ],
+  })),
   {
     name: 'a number out of range',
     edit: (doc) => doc.setIn(['targets', 0, 'limits'], doc.createNode({ concurrency: 0 })),

@@ -26,7 +26,7 @@ describe('the demo configuration', () => {
     const config = loadConfigFile(DEMO_PATH, {});
 
     expect(config.org.scopes).toEqual(['openid', 'AdobeID', 'user_management_sdk']);
-    expect(config.org.rateLimit).toEqual({ usersPerMinute: 25, groupsPerMinute: 5 });
+    expect(config.org.rateLimit).toEqual({ usersPerMinute: 25, groupsPerMinute: 5, reconcileShare: 0.8 });
     expect(config.webhooks.maxBodyBytes).toBe(1_000_000);
     expect(config.webhooks.generic?.toleranceSeconds).toBe(300);
     const stage = config.targets[1];
@@ -44,6 +44,16 @@ describe('the demo configuration', () => {
     expect(config.identity).toEqual({ allowedTypes: ['enterpriseID', 'federatedID'] });
     expect(config.guard).toEqual({ maxRemovals: 50, maxRemovalPercent: 10 });
     expect(config.targets[1]?.productProfiles).toEqual([]);
+  });
+
+  it('keeps 20% of the UMAPI budget for events when only the limits are given, and accepts a share of 1', () => {
+    const limitsOnly = validDocument();
+    limitsOnly.setIn(['org', 'rateLimit'], limitsOnly.createNode({ usersPerMinute: 100 }));
+    const wholeBudget = validDocument();
+    wholeBudget.setIn(['org', 'rateLimit'], wholeBudget.createNode({ reconcileShare: 1 }));
+
+    expect(parseConfig(limitsOnly.toString(), {}).org.rateLimit).toEqual({ usersPerMinute: 100, groupsPerMinute: 5, reconcileShare: 0.8 });
+    expect(parseConfig(wholeBudget.toString(), {}).org.rateLimit.reconcileShare).toBe(1);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ThrottledError } from '../../../lib/errors.js';
 import { createMemoryLimiter } from '../../../lib/ims/memory-limiter.js';
+import { LIMIT_PER_MINUTE, laneContract, RECONCILE_SHARE } from '../../support/budget-lanes.js';
 import { fakeClock } from '../../support/clock.js';
 
 describe('in-memory UMAPI rate limiter', () => {
@@ -73,6 +74,27 @@ describe('in-memory UMAPI rate limiter', () => {
     await limiter.acquire('users');
 
     expect(eleventh).toBeInstanceOf(ThrottledError);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
+
+describe('in-memory UMAPI rate limiter: the reconciliation lane', () => {
+  laneContract((clock) =>
+    createMemoryLimiter({ clock, perMinute: { users: LIMIT_PER_MINUTE, groups: 5 }, reconcileShare: RECONCILE_SHARE, maxInlineWaitMs: 120_000 }),
+  );
+
+  it('holds nothing in the shared budget while a reconciliation’s lane token is not due: an event goes at once', async () => {
+    const clock = fakeClock({ advanceOnSleep: false });
+    // 6 a minute, share 0.5: a shared token every 10 s, a lane token every 20 s.
+    const limiter = createMemoryLimiter({ clock, perMinute: { users: 6, groups: 5 }, reconcileShare: 0.5, maxInlineWaitMs: 5_000 });
+    await limiter.acquire('users', 'reconcile');
+    clock.advance(10_000);
+
+    const tooEarly = await limiter.acquire('users', 'reconcile').catch((e: unknown) => e);
+    await limiter.acquire('users');
+
+    expect(tooEarly).toBeInstanceOf(ThrottledError);
+    expect((tooEarly as ThrottledError).retryAfterMs).toBe(10_000);
     expect(clock.sleeps).toEqual([]);
   });
 });
