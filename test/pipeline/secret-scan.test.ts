@@ -61,6 +61,8 @@ const SECRET = {
   campaignPassword: `scan-campaign-password<${run}>&"'`,
   wrongCampaignPassword: `scan-wrong-campaign-pw<${run}>&"'`,
   webhookKey: `scan-generic-webhook-hmac-key-${run}-0123456789`,
+  /** A password pasted into a URL of the configuration instead of a secret reference. */
+  urlPassword: `scan-url-password-${run}`,
 } as const;
 
 const issued = issuedCredentials();
@@ -79,6 +81,7 @@ function knownSecrets(): KnownSecret[] {
     { name: 'Campaign password', value: SECRET.campaignPassword },
     { name: 'wrong Campaign password', value: SECRET.wrongCampaignPassword },
     { name: 'generic webhook HMAC key', value: SECRET.webhookKey },
+    { name: 'password pasted into a URL', value: SECRET.urlPassword },
     ...[...issued.imsAccessTokens].map((value) => ({ name: 'IMS access token', value })),
     ...[...issued.campaignSessionTokens].map((value) => ({ name: 'Campaign session token', value })),
     ...[...issued.campaignSecurityTokens].map((value) => ({ name: 'Campaign security token', value })),
@@ -269,14 +272,15 @@ describe('the function roots, with known secrets', () => {
   });
 
   it('worker: applied work, a UMAPI 5xx and a poison message leak nothing', async () => {
-    world.ims.umapiFaults.scripted.push({ endpoint: 'GET user', times: 1, status: 503, body: 'upstream trouble' });
+    // A 500, not a 503: UMAPI 503s are retried in-process after Adobe's 15 s back-off.
+    world.ims.umapiFaults.scripted.push({ endpoint: 'GET user', times: 1, status: 500, body: 'upstream trouble' });
     await world.work.sendRaw('{"kind":"delta","id":42}', 'user:poison@acme.com');
     const results: WrittenText[] = [];
 
     const polls = await world.work.drain(worker, { visibilitySeconds: 2, timeoutMs: 45_000 });
     for (const poll of polls) results.push(asText('worker batch answer', { failed: poll.failed, error: poll.error }));
 
-    expect(proxy.ims.exchanges.some((e) => e.startsWith('GET /v2/usermanagement/') && e.endsWith('→ 503'))).toBe(true);
+    expect(proxy.ims.exchanges.some((e) => e.startsWith('GET /v2/usermanagement/') && e.endsWith('→ 500'))).toBe(true);
     expect(aemProd.control.members('AEM-Authors')).toContain('omar@acme.com');
     expect(aemProd.control.members('AEM-DAM-Users')).not.toContain('sam@acme.com');
     expect(aemStage.control.members('AEM-Authors')).not.toContain('sam@acme.com');
@@ -432,6 +436,23 @@ describe('the CLI (bin/ims-sync.js), with known secrets', () => {
     expect(runs[4]?.stderr).toContain('ims POST token: HTTP 503');
     expect(runs[4]?.stderr).toContain('at '); // --debug: the stack trace, scanned too
     expectNoSecrets(runs.flatMap(cliText));
+  });
+});
+
+describe('a credential pasted into a URL of the configuration', () => {
+  it('is refused by check-config and plan, naming the field, never printing it', async () => {
+    const pasted = await world.configVariant((config) => {
+      scanConfig(config);
+      config.set(['targets', 0, 'baseUrl'], `https://ims-sync-service:${SECRET.urlPassword}@author.example.com`);
+    });
+    const runs = [
+      await imsSync(['check-config'], { ...stackEnv, SYNC_CONFIG: pasted }),
+      await imsSync(['plan', '--debug'], { ...stackEnv, SYNC_CONFIG: pasted }),
+    ];
+
+    expectNoSecrets(runs.flatMap(cliText));
+    expect(runs.map((r) => r.code)).toEqual([1, 1]);
+    for (const ran of runs) expect(ran.stderr).toContain('targets[0].baseUrl');
   });
 });
 
