@@ -25,7 +25,31 @@ export function checkCrossFieldRules(input: unknown): ConfigIssue[] {
     }
   });
   checkKeyHost(asRecord(asRecord(root?.webhooks)?.adobeIo)?.keyHost, ['webhooks', 'adobeIo', 'keyHost'], issues);
+  checkNoCredentialsInUrls(root, targets, issues);
   return issues;
+}
+
+/**
+ * A user or password in a URL is a secret outside a secret reference: it would be printed with the
+ * URL (check-config, every "cannot reach <url>" error and log line). Refused, and never repeated.
+ */
+function checkNoCredentialsInUrls(root: Record<string, unknown> | undefined, targets: readonly unknown[], issues: ConfigIssue[]): void {
+  const org = asRecord(root?.org);
+  const urls: [unknown, ConfigPath][] = [
+    [org?.imsTokenUrl, ['org', 'imsTokenUrl']],
+    [org?.umapiBaseUrl, ['org', 'umapiBaseUrl']],
+    [asRecord(asRecord(root?.webhooks)?.adobeIo)?.keyHost, ['webhooks', 'adobeIo', 'keyHost']],
+    ...targets.map((target, index): [unknown, ConfigPath] => [asRecord(target)?.baseUrl, ['targets', index, 'baseUrl']]),
+  ];
+  for (const [value, path] of urls) {
+    if (typeof value !== 'string' || !URL.canParse(value)) continue;
+    const url = new URL(value);
+    if (url.username === '' && url.password === '') continue;
+    issues.push({
+      path,
+      message: 'must not carry a user name or password (the value is not shown) — remove "user:password@"; credentials belong in auth, as a secret reference',
+    });
+  }
 }
 
 function checkUniqueTargetIds(targets: readonly unknown[], issues: ConfigIssue[]): void {

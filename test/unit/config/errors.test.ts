@@ -123,6 +123,20 @@ const cases: readonly Case[] = [
     ],
   },
   {
+    name: 'a password in a target URL',
+    edit: (doc) => doc.setIn(['targets', 0, 'baseUrl'], 'https://svc:hunter2-in-url@author.acme.com'),
+    expected: [
+      'targets[0].baseUrl: must not carry a user name or password (the value is not shown) — remove "user:password@"; credentials belong in auth, as a secret reference',
+    ],
+  },
+  {
+    name: 'a user in the UMAPI URL',
+    edit: (doc) => doc.setIn(['org', 'umapiBaseUrl'], 'https://hunter2-user@usermanagement.adobe.io/v2/usermanagement'),
+    expected: [
+      'org.umapiBaseUrl: must not carry a user name or password (the value is not shown) — remove "user:password@"; credentials belong in auth, as a secret reference',
+    ],
+  },
+  {
     name: 'a misspelt key with a close match',
     edit: (doc) => {
       doc.setIn(['targets', 0, 'managedGroup'], doc.getIn(['targets', 0, 'managedGroups']));
