@@ -10,17 +10,18 @@
  * event removed.
  *
  * Then adds and hints read the truth (one UMAPI read per user, however many of their events the
- * batch holds) and are planned user-centrically: granting access is never urgent enough to skip the read.
+ * batch holds, or one group member list for several of them: `user-facts.ts`) and are planned user-centrically: granting access is never urgent enough to skip the read.
  *
  * Both steps are coalesced per target (`user-batch.ts`): one read, one plan, one write per changed group.
  */
 import { createHash } from 'node:crypto';
 import { foldName } from '../domain/ims.js';
 import type { DeltaMessage, HintMessage } from '../domain/messages.js';
-import { SyncError, ThrottledError } from '../errors.js';
+import { SyncError } from '../errors.js';
 import { IDEMPOTENCY_LEASE_MS, type SyncRuntime, type TargetBinding } from './runtime.js';
 import type { TargetReport, WorkReport } from './per-target.js';
 import { applyUsersInTarget, type UserFact, type UserMessage, type UserWork, type WorkInTarget } from './user-batch.js';
+import { readFacts } from './user-facts.js';
 import { withinBudget, type WorkBudget } from './work-budget.js';
 import { toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
 
@@ -104,33 +105,6 @@ export function recheckOf(message: DeltaMessage): HintMessage {
     user: message.user,
     reason: `re-check after ${message.change} of ${message.group ?? 'the org'} (event ${message.id})`,
   };
-}
-
-/**
- * One UMAPI read per distinct user. Once UMAPI asks us to wait, the users not read yet wait too:
- * asking again would only spend the budget's turn of the reads already promised.
- */
-async function readFacts(messages: readonly UserMessage[], rt: Deps): Promise<Map<string, UserFact | { error: unknown }>> {
-  const facts = new Map<string, UserFact | { error: unknown }>();
-  let throttled: ThrottledError | undefined;
-  for (const message of messages) {
-    const email = message.user?.email ?? '';
-    const key = foldName(email);
-    if (facts.has(key)) continue;
-    if (throttled !== undefined) {
-      facts.set(key, { error: throttled });
-      continue;
-    }
-    try {
-      const readAt = rt.clock.now();
-      const user = await rt.umapi.getUser(email);
-      facts.set(key, user === undefined ? { kind: 'gone', at: readAt } : { kind: 'present', user, at: readAt });
-    } catch (error) {
-      if (error instanceof ThrottledError) throttled = error;
-      facts.set(key, { error });
-    }
-  }
-  return facts;
 }
 
 /**

@@ -38,7 +38,8 @@ export function memoryUmapi(fixture: OrgFixture): MemoryUmapi {
     },
     async listGroups(): Promise<ImsGroup[]> {
       count('listGroups');
-      return fixture.groups.map((g) => ({ groupName: g.name, type: g.type }));
+      const members = (name: string) => fixture.users.map(expand).filter((u) => u.groups.some((g) => g.toLowerCase() === name.toLowerCase())).length;
+      return fixture.groups.map((g) => ({ groupName: g.name, type: g.type, memberCount: members(g.name) }));
     },
   };
   function count(call: string) {

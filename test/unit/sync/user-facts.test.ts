@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { DeltaMessage } from '../../../lib/domain/messages.js';
+import { applyBatch } from '../../../lib/sync/apply-work.js';
+import { readFacts } from '../../../lib/sync/user-facts.js';
+import { demoRuntime } from '../../support/runtime.js';
+
+const added = (id: string, email: string, group: string): DeltaMessage => ({
+  kind: 'delta', id, occurredAt: '2026-11-23T09:59:00.000Z', correlationId: id, source: 'generic', change: 'membership.added', user: { email }, group,
+});
+
+describe('reading a batch’s users from UMAPI with the fewest requests', () => {
+  it('reads one group member list instead of one user each when several events name that group', async () => {
+    const world = demoRuntime();
+    await world.runtime.orgGroups.get(); // the org's group list (with member counts) is cached
+    world.umapi.calls = {};
+    const messages = [added('a1', 'jane@acme.com', 'AEM-Authors'), added('a2', 'li@acme.com', 'AEM-Authors'), added('a3', 'sam@acme.com', 'AEM-Authors')];
+
+    const facts = await readFacts(messages, world.runtime);
+
+    expect(world.umapi.calls).toEqual({ listGroupUsers: 1, getUser: 1 }); // sam, not listed (he left the org), is read alone
+    expect(facts.get('jane@acme.com')).toMatchObject({ kind: 'present', user: { email: 'jane@acme.com' } });
+    expect(facts.get('li@acme.com')).toMatchObject({ kind: 'present', user: { email: 'li@acme.com' } });
+    expect(facts.get('sam@acme.com')).toMatchObject({ kind: 'gone' });
+  });
+
+  it('reads each user alone when the group’s size is not known, and once per user however many of their events', async () => {
+    const world = demoRuntime();
+    const messages = [added('a1', 'jane@acme.com', 'AEM-Authors'), added('a2', 'li@acme.com', 'AEM-Authors'), added('a3', 'jane@acme.com', 'AEM-DAM-Users')];
+    await readFacts(messages, world.runtime);
+    expect(world.umapi.calls).toEqual({ getUser: 2 });
+  });
+
+  it('applies a batch of adds after those reads, with one write per changed group per target', async () => {
+    const world = demoRuntime();
+    world.fixture.users.find((u) => u.email === 'omar@acme.com')?.groups.push('AEM-Authors');
+    world.fixture.users.find((u) => u.email === 'nina@acme.com')?.groups.push('AEM-Authors');
+    const results = await applyBatch([added('b1', 'omar@acme.com', 'AEM-Authors'), added('b2', 'nina@acme.com', 'AEM-Authors')], world.runtime);
+
+    expect(results.every((r) => r.ok)).toBe(true);
+    const prod = world.target('acme-prod-author');
+    expect(prod.members('AEM-Authors')).toEqual(expect.arrayContaining(['omar@acme.com', 'nina@acme.com']));
+    expect(prod.applyCalls).toHaveLength(1);
+    expect(prod.applyCalls[0]?.changes.find((c) => c.group === 'AEM-Authors')?.add).toEqual(['nina@acme.com', 'omar@acme.com']);
+  });
+});
