@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { fetchTransport, type HttpTransport } from '../http.js';
 import type { Log, Metrics } from '../observability/log.js';
 import { createOrgGroupNames } from '../sync/org-groups.js';
+import { createRecentGroupReads } from '../sync/recent-group-reads.js';
 import type { Stores, SyncRuntime } from '../sync/runtime.js';
 import { buildTargets, buildUmapi } from './adapters.js';
 import type { Settings } from './settings.js';
@@ -71,6 +72,7 @@ export function buildAwsRuntime(settings: Settings, env: NodeJS.ProcessEnv, opti
     targets: buildTargets(config, { http, clock, secrets }),
     umapi,
     orgGroups: createOrgGroupNames(umapi, clock),
+    recentGroupReads: createRecentGroupReads(),
     queue,
     stores: buildStores(table, clock),
     aws,

@@ -8,6 +8,7 @@ import type { Umapi } from '../ims/port.js';
 import type { Log, Metrics } from '../observability/log.js';
 import type { TargetAdapter } from '../targets/port.js';
 import type { OrgGroupNames } from './org-groups.js';
+import type { RecentGroupReads } from './recent-group-reads.js';
 import type { AuditStore, DeferredStore, IdempotencyStore, ManagedGroupStore, RunStore, VersionStore, WorkQueue } from './ports.js';
 
 export interface TargetBinding {
@@ -33,6 +34,8 @@ export interface SyncRuntime {
   readonly umapi: Umapi;
   /** The org's group and profile names, cached (see org-groups.ts). */
   readonly orgGroups: OrgGroupNames;
+  /** UMAPI group member lists read lately by this container, to serve a burst's later batches (absent: none kept). */
+  readonly recentGroupReads?: RecentGroupReads;
   readonly queue: WorkQueue;
   readonly stores: Stores;
 }

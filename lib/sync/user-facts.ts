@@ -13,6 +13,7 @@
  */
 import { foldName } from '../domain/ims.js';
 import { ThrottledError } from '../errors.js';
+import { CLOCK_SKEW_MS, type GroupRead } from './recent-group-reads.js';
 import type { SyncRuntime } from './runtime.js';
 import type { UserFact, UserMessage } from './user-batch.js';
 
@@ -21,21 +22,39 @@ const USERS_PER_PAGE = 2000;
 
 export type FactOrError = UserFact | { readonly error: unknown };
 
-type Deps = Pick<SyncRuntime, 'umapi' | 'clock' | 'orgGroups'>;
+type Deps = Pick<SyncRuntime, 'umapi' | 'clock' | 'orgGroups' | 'recentGroupReads'>;
 
 /** Facts by folded email. */
 export async function readFacts(messages: readonly UserMessage[], rt: Deps): Promise<Map<string, FactOrError>> {
   const facts = new Map<string, FactOrError>();
   const emails = new Map<string, string>();
+  /** The latest event time of each user's messages: a list read serves them only if it is newer. */
+  const latestEvent = new Map<string, number>();
   const usersOfGroup = new Map<string, Set<string>>();
   for (const message of messages) {
     const email = message.user?.email ?? '';
-    emails.set(foldName(email), email);
-    if (message.group !== undefined) {
-      const users = usersOfGroup.get(message.group) ?? new Set<string>();
-      usersOfGroup.set(message.group, users.add(foldName(email)));
+    const key = foldName(email);
+    emails.set(key, email);
+    latestEvent.set(key, Math.max(latestEvent.get(key) ?? 0, Date.parse(message.occurredAt)));
+    if (message.group !== undefined) usersOfGroup.set(message.group, (usersOfGroup.get(message.group) ?? new Set<string>()).add(key));
+  }
+  /** `afterEvents`: read after this batch was received, so after every event in it (their times are clamped to receipt). */
+  const serve = (read: GroupRead, users: Iterable<string>, afterEvents: boolean): void => {
+    for (const key of users) {
+      const user = read.members.get(key);
+      if (user !== undefined && !facts.has(key) && (afterEvents || (latestEvent.get(key) ?? 0) + CLOCK_SKEW_MS <= read.readAt)) {
+        facts.set(key, { kind: 'present', user, at: read.readAt });
+      }
+    }
+  };
+  const recent = rt.recentGroupReads;
+  if (recent !== undefined) {
+    for (const [group, users] of usersOfGroup) {
+      const read = recent.get(group, rt.clock.now());
+      if (read !== undefined) serve(read, users, false);
     }
   }
+
   let throttled: ThrottledError | undefined;
   const attempt = async (read: () => Promise<void>, waiting: Iterable<string>): Promise<void> => {
     if (throttled === undefined) {
@@ -50,16 +69,12 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
     for (const key of waiting) if (!facts.has(key)) facts.set(key, { error: throttled });
   };
 
-  for (const [group, users] of cheaperByGroup(usersOfGroup, rt)) {
-    const unread = [...users].filter((key) => !facts.has(key));
-    if (unread.length < 2) continue;
+  for (const [group, users] of cheaperByGroup(usersOfGroup, facts, rt)) {
     await attempt(async () => {
       const readAt = rt.clock.now();
-      const members = await rt.umapi.listGroupUsers(group);
-      for (const user of members ?? []) {
-        const key = foldName(user.email);
-        if (users.has(key) && !facts.has(key)) facts.set(key, { kind: 'present', user, at: readAt });
-      }
+      const members = (await rt.umapi.listGroupUsers(group)) ?? [];
+      recent?.put(group, { readAt, members });
+      serve({ readAt, members: new Map(members.map((user) => [foldName(user.email), user])) }, users, true);
     }, []);
   }
   for (const [key, email] of emails) {
@@ -73,14 +88,20 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
   return facts;
 }
 
-/** Groups whose member list costs fewer pages than reading their batch users one by one, largest saving first. */
-function cheaperByGroup(usersOfGroup: ReadonlyMap<string, ReadonlySet<string>>, rt: Deps): [string, ReadonlySet<string>][] {
+/**
+ * Groups whose member list costs fewer pages than reading their unread batch users one by one,
+ * largest saving first. With a cache of recent reads, a one-page list costs no more than one user
+ * and serves the burst's next batches too: then a tie is worth it.
+ */
+function cheaperByGroup(usersOfGroup: ReadonlyMap<string, ReadonlySet<string>>, facts: ReadonlyMap<string, FactOrError>, rt: Deps): [string, ReadonlySet<string>][] {
   const worth: { group: string; users: ReadonlySet<string>; saving: number }[] = [];
   for (const [group, users] of usersOfGroup) {
     const size = rt.orgGroups.sizeOf(group);
-    if (size === undefined || users.size < 2) continue;
+    const unread = [...users].filter((key) => !facts.has(key)).length;
+    if (size === undefined || unread === 0) continue;
     const pages = Math.max(1, Math.ceil(size / USERS_PER_PAGE));
-    if (pages < users.size) worth.push({ group, users, saving: users.size - pages });
+    const saving = unread - pages;
+    if (saving > 0 || (saving === 0 && rt.recentGroupReads !== undefined)) worth.push({ group, users, saving });
   }
   return worth.sort((a, b) => b.saving - a.saving).map(({ group, users }) => [group, users]);
 }

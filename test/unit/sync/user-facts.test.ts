@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeltaMessage } from '../../../lib/domain/messages.js';
 import { applyBatch } from '../../../lib/sync/apply-work.js';
+import { createRecentGroupReads } from '../../../lib/sync/recent-group-reads.js';
 import { readFacts } from '../../../lib/sync/user-facts.js';
 import { demoRuntime } from '../../support/runtime.js';
 
@@ -41,5 +42,27 @@ describe('reading a batch’s users from UMAPI with the fewest requests', () => 
     expect(prod.members('AEM-Authors')).toEqual(expect.arrayContaining(['omar@acme.com', 'nina@acme.com']));
     expect(prod.applyCalls).toHaveLength(1);
     expect(prod.applyCalls[0]?.changes.find((c) => c.group === 'AEM-Authors')?.add).toEqual(['nina@acme.com', 'omar@acme.com']);
+  });
+
+  it('serves a burst’s later batches from a group list read moments ago, for events that happened before that read', async () => {
+    const world = demoRuntime();
+    const runtime = { ...world.runtime, recentGroupReads: createRecentGroupReads() };
+    await runtime.orgGroups.get();
+    world.clock.advance(60_000);
+    const before = new Date(world.clock.now() - 30_000).toISOString();
+    await readFacts([{ ...added('c1', 'jane@acme.com', 'AEM-Authors'), occurredAt: before }], runtime);
+    expect(world.umapi.calls).toMatchObject({ listGroupUsers: 1 });
+    expect(world.umapi.calls.getUser).toBeUndefined();
+
+    world.umapi.calls = {};
+    world.clock.advance(1_000);
+    const next = await readFacts([{ ...added('c2', 'li@acme.com', 'AEM-Authors'), occurredAt: before }], runtime);
+    expect(next.get('li@acme.com')).toMatchObject({ kind: 'present' });
+    expect(world.umapi.calls).toEqual({});
+
+    // An event that happened after that read is never served from it.
+    const later = new Date(world.clock.now()).toISOString();
+    await readFacts([{ ...added('c3', 'li@acme.com', 'AEM-Authors'), occurredAt: later }], runtime);
+    expect(world.umapi.calls).toEqual({ listGroupUsers: 1 });
   });
 });

@@ -1,0 +1,53 @@
+/**
+ * UMAPI group member lists read by this container in the last minute, so that a burst of events
+ * about the same groups, spread over many SQS batches, reads each group once instead of each user.
+ *
+ * A list read at R is the truth at R for everyone it holds: it serves an event that happened before
+ * R (less a margin for clock skew between Adobe and us), never a later one. A user it does not hold
+ * is read on their own. Target state is never cached across batches; this is IMS's side only.
+ */
+import { foldName, type ImsUser } from '../domain/ims.js';
+
+export interface GroupRead {
+  readonly readAt: number;
+  /** By folded email. */
+  readonly members: ReadonlyMap<string, ImsUser>;
+}
+
+export interface RecentGroupReads {
+  /** The newest read of the group, if it is recent. */
+  get(group: string, now: number): GroupRead | undefined;
+  put(group: string, read: { readonly readAt: number; readonly members: readonly ImsUser[] }): void;
+}
+
+/** How long a list may serve events that happened before it was read. */
+export const GROUP_READ_TTL_MS = 60_000;
+/** An event serves from a list only if it happened this long before the read (Adobe's clock vs ours). */
+export const CLOCK_SKEW_MS = 5_000;
+/** Users kept in all lists together: ~0.5 KB each, so at most ~25 MB of the worker's memory. */
+const MAX_CACHED_USERS = 50_000;
+
+export function createRecentGroupReads(): RecentGroupReads {
+  const reads = new Map<string, GroupRead>();
+  let users = 0;
+  return {
+    get(group, now) {
+      const read = reads.get(foldName(group));
+      return read !== undefined && now - read.readAt <= GROUP_READ_TTL_MS ? read : undefined;
+    },
+    put(group, read) {
+      const key = foldName(group);
+      users -= reads.get(key)?.members.size ?? 0;
+      reads.delete(key);
+      const members = new Map(read.members.map((user) => [foldName(user.email), user]));
+      reads.set(key, { readAt: read.readAt, members });
+      users += members.size;
+      // Oldest first out (a Map keeps insertion order).
+      for (const [oldest, entry] of reads) {
+        if (users <= MAX_CACHED_USERS || oldest === key) break;
+        reads.delete(oldest);
+        users -= entry.members.size;
+      }
+    },
+  };
+}
