@@ -153,7 +153,7 @@ export function parseGenericDelivery(rawBody: Buffer, expectedOrgId: string, con
     const more = problems.length - shown.length;
     throw new ValidationError(shown.join('; ') + (more > 0 ? `; and ${more} more` : ''));
   }
-  return { messages: changes.map((change) => toMessage(change, context)), ignored: [] };
+  return { messages: changes.map((change) => toMessage(change, context)), ignored: [], skipped: [] };
 }
 
 function explain(issue: z.core.$ZodIssue, item: unknown, prefix: readonly PropertyKey[]): string[] {

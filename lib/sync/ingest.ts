@@ -27,7 +27,7 @@ export interface IngestDeps {
 export type IngestOutcome =
   | { readonly kind: 'challenge'; readonly challenge: string }
   | { readonly kind: 'validation-url'; readonly url: string }
-  | { readonly kind: 'accepted'; readonly enqueued: number; readonly ignored: number };
+  | { readonly kind: 'accepted'; readonly enqueued: number; readonly ignored: number; readonly skipped: number };
 
 export async function ingestAdobeIo(request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
   const challenge = isChallenge(request);
@@ -72,8 +72,13 @@ function checkSize(request: WebhookRequest, deps: IngestDeps): void {
 
 async function enqueue(result: IngestResult, source: string, deps: IngestDeps): Promise<IngestOutcome> {
   for (const ignored of result.ignored) deps.log.info('event produces no work', { source, eventId: ignored.id, reason: ignored.reason });
+  for (const skipped of result.skipped) {
+    deps.log.warn('event skipped: it cannot be used', { source, eventId: skipped.id, cause: skipped.cause, reason: skipped.reason });
+    deps.metrics.count('EventsSkipped', 1, { source, cause: skipped.cause });
+  }
   if (result.messages.length > 0) await deps.queue.send(result.messages);
   deps.metrics.count('EventsAccepted', result.messages.length, { source });
-  deps.log.info('delivery accepted', { source, enqueued: result.messages.length, ignored: result.ignored.length });
-  return { kind: 'accepted', enqueued: result.messages.length, ignored: result.ignored.length };
+  const counts = { enqueued: result.messages.length, ignored: result.ignored.length, skipped: result.skipped.length };
+  deps.log.info('delivery accepted', { source, ...counts });
+  return { kind: 'accepted', ...counts };
 }

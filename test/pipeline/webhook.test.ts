@@ -49,7 +49,7 @@ describe('Adobe I/O Events', () => {
     const messages = await world.work.take();
 
     expect(first.statusCode).toBe(200);
-    expect(JSON.parse(first.body ?? '')).toEqual({ accepted: 1, ignored: 0 });
+    expect(JSON.parse(first.body ?? '')).toEqual({ accepted: 1, ignored: 0, skipped: 0 });
     expect(retried.statusCode).toBe(200);
     expect(messages).toHaveLength(1);
     const message = WorkMessage.parse(JSON.parse(messages[0]?.Body ?? ''));
@@ -115,14 +115,31 @@ describe('Adobe I/O Events', () => {
     expect(await enqueued()).toEqual([]);
   });
 
-  it('refuses an authentic but malformed body with 400 naming the field', async () => {
-    const body = auditBody({ id: 'evt-malformed-1', code: 'USER_GROUP_ADD_USER:USER_GROUP', email: 'paul@acme.com', group: 'AEM-Authors' });
-    const malformed = JSON.stringify({ ...JSON.parse(body), data: { ...JSON.parse(body).data, user: { email_addr: 42 } } });
+  it('queues the readable events of an authentic batch with 200, and a hint for the group of the one whose user is unreadable', async () => {
+    const removal = JSON.parse(auditBody({ id: 'evt-batch-ok-1', code: 'USER_GROUP_REMOVE_USER:USER_GROUP', email: 'li@acme.com', group: 'AEM-DAM-Users' }));
+    const unreadable = JSON.parse(auditBody({ id: 'evt-batch-bad-1', code: 'USER_GROUP_ADD_USER:USER_GROUP', email: 'paul@acme.com', group: 'AEM-Authors' }));
+    unreadable.data.user = { email_addr: 42 };
+    const notAnEvent = 'garbage';
 
-    const response = await handler(signedIoDelivery(malformed, world.signingKeys, { eventId: 'evt-malformed-1' }));
+    const response = await handler(signedIoDelivery(JSON.stringify([removal, unreadable, notAnEvent]), world.signingKeys, { eventId: 'evt-batch-ok-1' }));
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({ accepted: 2, ignored: 0, skipped: 1 });
+    const messages = await enqueued();
+    expect(messages).toHaveLength(2);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'delta', change: 'membership.removed', group: 'AEM-DAM-Users', user: expect.objectContaining({ email: 'li@acme.com' }) }),
+        expect.objectContaining({ kind: 'hint', group: 'AEM-Authors', reason: expect.stringContaining('[1].data.user.email_addr') }),
+      ]),
+    );
+  });
+
+  it('refuses an authentic body that is no event at all with 400', async () => {
+    const response = await handler(signedIoDelivery('"just a string"', world.signingKeys));
 
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body ?? '').error).toContain('data.user.email_addr');
+    expect(JSON.parse(response.body ?? '').error).toContain('expected an event object or a JSON array of events');
     expect(await enqueued()).toEqual([]);
   });
 

@@ -1,0 +1,52 @@
+/**
+ * The webhook door with the real verifier, parser and key cache (over HTTP to a local key server):
+ * what an authentic Adobe I/O Events delivery produces, event by event.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { auditCloudEvent } from '../../support/io-events.js';
+import { startDoorWorld, type DoorWorld } from '../../support/webhook-door.js';
+
+let world: DoorWorld;
+beforeAll(async () => {
+  world = await startDoorWorld();
+});
+afterAll(async () => {
+  await world?.stop();
+});
+beforeEach(() => world.reset());
+
+describe('an Adobe I/O Events batch with an unreadable event', () => {
+  it('answers 200, queues every readable event, and logs and counts the one it skips', async () => {
+    const removal = auditCloudEvent({ id: 'evt-removal', eventCode: 'USER_GROUP_REMOVE_USER:USER_GROUP', entity: { name: 'AEM-DAM-Users', type: 'User Group' } });
+    const noData = { ...auditCloudEvent({ id: 'evt-broken', eventCode: 'USER_REMOVE' }), data: 'garbage' };
+    const leaver = auditCloudEvent({ id: 'evt-leaver', eventCode: 'USER_REMOVE', user: { email_addr: 'omar@acme.com' }, entity: null });
+
+    const answer = await world.handler(world.adobeIo(JSON.stringify([removal, noData, leaver])));
+
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body ?? '{}')).toEqual({ accepted: 2, ignored: 0, skipped: 1 });
+    expect(world.queue.sent).toMatchObject([
+      { kind: 'delta', change: 'membership.removed', group: 'AEM-DAM-Users', user: { email: 'rita@acme.com' } },
+      { kind: 'delta', change: 'user.removed', user: { email: 'omar@acme.com' } },
+    ]);
+    expect(world.metrics.total('EventsSkipped', { source: 'adobe-io', cause: 'unreadable' })).toBe(1);
+    expect(world.metrics.total('EventsAccepted', { source: 'adobe-io' })).toBe(2);
+    expect(world.log.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        attributes: expect.objectContaining({ eventId: 'evt-broken', cause: 'unreadable', reason: 'io-events delivery: [1].data: expected the audit event object, got string' }),
+      }),
+    );
+  });
+
+  it('still refuses the whole request (401, nothing queued) when it is not signed', async () => {
+    const event = world.adobeIo(JSON.stringify([auditCloudEvent({ eventCode: 'USER_REMOVE' })]));
+    delete event.headers['x-adobe-digital-signature-1'];
+    delete event.headers['x-adobe-digital-signature-2'];
+
+    const answer = await world.handler(event);
+
+    expect(answer.statusCode).toBe(401);
+    expect(world.queue.sent).toEqual([]);
+  });
+});
