@@ -35,13 +35,15 @@ export async function ingestAdobeIo(request: WebhookRequest, deps: IngestDeps): 
   const settings = deps.config.webhooks.adobeIo;
   if (settings === undefined) throw new ConfigError(['webhooks.adobeIo: not configured, so Adobe I/O Events deliveries cannot be verified — add webhooks.adobeIo.clientId']);
   checkSize(request, deps);
+  // Verified first: the URL is put in front of operators to open, so an unsigned body must never be
+  // able to choose it (anyone can POST to the webhook).
+  await verifyAdobeIoSignature(request, deps.keys);
   const validationUrl = validationUrlOf(request.rawBody);
   if (validationUrl !== undefined) {
     // Never fetched by us (it could point anywhere): a person confirms the registration.
     deps.log.warn(`ADOBE I/O EVENTS REGISTRATION NEEDS CONFIRMATION: open ${validationUrl} within 5 minutes`, { validationUrl });
     return { kind: 'validation-url', url: validationUrl };
   }
-  await verifyAdobeIoSignature(request, deps.keys);
   const correlationId = request.headers['x-adobe-event-id'] ?? request.headers['x-amzn-trace-id'] ?? `io-${deps.clock.now()}`;
   const result = parseAdobeIoDelivery(
     request.rawBody,

@@ -50,3 +50,36 @@ describe('an Adobe I/O Events batch with an unreadable event', () => {
     expect(world.queue.sent).toEqual([]);
   });
 });
+
+describe('the asynchronous registration validation (a POST of {"validationUrl"})', () => {
+  const url = 'https://csm.adobe.io/csm/registrations/validate?id=6f1e2d3c&challenge=9a8b7c6d';
+  const body = JSON.stringify({ validationUrl: url });
+  const logged = (): string => JSON.stringify(world.log.lines);
+
+  it('logs the URL for a person to open only when the request is signed by Adobe', async () => {
+    const answer = await world.handler(world.adobeIo(body));
+
+    expect(answer.statusCode).toBe(200);
+    expect(world.log.lines).toContainEqual(expect.objectContaining({ level: 'warn', attributes: expect.objectContaining({ validationUrl: url }) }));
+    expect(world.queue.sent).toEqual([]);
+  });
+
+  it.each([
+    ['an unsigned request', (event: ReturnType<DoorWorld['adobeIo']>) => {
+      delete event.headers['x-adobe-digital-signature-1'];
+      delete event.headers['x-adobe-digital-signature-2'];
+    }],
+    ['a request signed for another body', (event: ReturnType<DoorWorld['adobeIo']>) => {
+      event.body = JSON.stringify({ validationUrl: `${url}&x=1` });
+    }],
+  ])('never puts the URL of %s in front of operators (401, not logged)', async (_name, forge) => {
+    const event = world.adobeIo(body);
+    forge(event);
+
+    const answer = await world.handler(event);
+
+    expect(answer.statusCode).toBe(401);
+    expect(logged()).not.toContain('csm.adobe.io');
+    expect(world.queue.sent).toEqual([]);
+  });
+});
