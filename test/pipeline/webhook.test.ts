@@ -41,7 +41,7 @@ describe('Adobe I/O Events', () => {
     expect(await enqueued()).toEqual([]);
   });
 
-  it('enqueues a signed audit delivery as one delta, deduplicated by the event id', async () => {
+  it('enqueues a signed audit delivery as one delta, deduplicated by its work id (event id + content)', async () => {
     const delivery = sampleEvent<APIGatewayProxyEventV2>('http-adobe-io-delivery.json');
 
     const first = await handler(delivery);
@@ -53,7 +53,7 @@ describe('Adobe I/O Events', () => {
     expect(retried.statusCode).toBe(200);
     expect(messages).toHaveLength(1);
     const message = WorkMessage.parse(JSON.parse(messages[0]?.Body ?? ''));
-    expect(message).toMatchObject({ kind: 'delta', id: '5b0f7e57-8d8c-4f7e-9d2a-2d3c8a0b1c01', change: 'membership.added', group: 'AEM-Authors', user: { email: 'rita@acme.com' } });
+    expect(message).toMatchObject({ kind: 'delta', id: expect.stringMatching(/^5b0f7e57-8d8c-4f7e-9d2a-2d3c8a0b1c01#/), change: 'membership.added', group: 'AEM-Authors', user: { email: 'rita@acme.com' } });
     expect(messages[0]?.Attributes?.['MessageDeduplicationId']).toBe(deduplicationId(message));
     expect(messages[0]?.Attributes?.['MessageGroupId']).toBe('user:rita@acme.com');
   });
@@ -78,7 +78,7 @@ describe('Adobe I/O Events', () => {
 
     expect(event.isBase64Encoded).toBe(true);
     expect(response.statusCode).toBe(200);
-    expect(await enqueued()).toMatchObject([{ kind: 'delta', id: 'evt-base64-1', change: 'membership.removed' }]);
+    expect(await enqueued()).toMatchObject([{ kind: 'delta', id: expect.stringMatching(/^evt-base64-1#/), change: 'membership.removed' }]);
   });
 
   it('refuses a forged signature with 401 and enqueues nothing', async () => {
@@ -158,7 +158,7 @@ describe('generic signed webhook', () => {
     const response = await handler(genericDelivery([{ id: 'gen-ok-1', type: 'membership.removed', user: { email: 'omar@acme.com' }, group: 'AEM-DAM-Users' }]));
 
     expect(response.statusCode).toBe(200);
-    expect(await enqueued()).toMatchObject([{ kind: 'delta', id: 'gen-ok-1', source: 'generic', change: 'membership.removed' }]);
+    expect(await enqueued()).toMatchObject([{ kind: 'delta', id: expect.stringMatching(/^gen-ok-1#/), source: 'generic', change: 'membership.removed' }]);
   });
 
   it('refuses a post signed with the wrong secret (bad HMAC) with 401', async () => {
@@ -175,6 +175,24 @@ describe('generic signed webhook', () => {
 
     expect(response.statusCode).toBe(401);
     expect(await enqueued()).toEqual([]);
+  });
+});
+
+describe('idempotency: the work id is the source, the sender\'s id and the content', () => {
+  it('enqueues a change that reuses an id with a different body as new work, and a repeat of the same body once', async () => {
+    const first = { id: 'gen-reuse-1', type: 'membership.added', user: { email: 'li@acme.com' }, group: 'AEM-Authors' };
+    const reused = { ...first, type: 'membership.removed' };
+
+    expect((await handler(genericDelivery([first]))).statusCode).toBe(200);
+    expect((await handler(genericDelivery([first]))).statusCode).toBe(200); // the sender retries
+    expect((await handler(genericDelivery([reused]))).statusCode).toBe(200);
+    const messages = await world.work.take();
+
+    const bodies = messages.map((m) => WorkMessage.parse(JSON.parse(m.Body ?? '')));
+    expect(bodies.map((m) => (m.kind === 'delta' ? m.change : m.kind))).toEqual(['membership.added', 'membership.removed']);
+    expect(bodies.every((m) => m.id.startsWith('gen-reuse-1#'))).toBe(true);
+    expect(new Set(bodies.map((m) => m.id)).size).toBe(2);
+    expect(new Set(messages.map((m) => m.Attributes?.['MessageDeduplicationId'])).size).toBe(2);
   });
 });
 

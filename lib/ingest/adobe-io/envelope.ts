@@ -25,6 +25,7 @@ import type { IgnoredEvent, IngestResult, SkipCause, SkippedEvent } from '../res
 import { notAfterReceipt, parseEventTime, toIso } from '../time.js';
 import { OcsfAuditEvent, decideAuditEvent, factsOf, findAuditRule } from './audit-events.js';
 import { checkOrg } from './org.js';
+import { workIdOf } from '../work-id.js';
 
 export { isChallenge, validationUrlOf } from './handshake.js';
 
@@ -177,8 +178,10 @@ function parseEvent({ item, at }: Located, expected: AdobeIoExpectations, contex
   if (decision.kind === 'ignore') return { ignored: { id, reason: decision.reason } };
 
   const actor = data.actor?.user?.email_addr ?? data.actor?.user?.name ?? undefined;
+  const { kind, user, group } = decision;
+  const what = decision.kind === 'delta' ? { change: decision.change } : { reason: decision.reason };
   const common = {
-    id,
+    id: workIdOf('adobe-io', id, { kind, ...what, user, group, senderTimeMs: occurredMs ?? null }),
     // Never later than receipt: a future time would block every later change in last-writer-wins.
     occurredAt: occurredMs !== undefined ? toIso(notAfterReceipt(occurredMs, context.receivedAt)) : context.receivedAt,
     correlationId: context.correlationId,

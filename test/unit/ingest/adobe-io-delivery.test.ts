@@ -8,6 +8,8 @@ const expected = { clientId: TEST_CLIENT_ID, orgId: TEST_ORG_ID };
 const context = { correlationId: 'corr-1', receivedAt: '2026-11-23T10:00:05.000Z' };
 const parse = (body: unknown) => parseAdobeIoDelivery(Buffer.from(JSON.stringify(body)), expected, context);
 const TIME = 1795428000000;
+/** A work id of the sender's event `id`: `<sender id>#<content hash>` (lib/ingest/work-id.ts). */
+const workIdFrom = (id: string) => expect.stringMatching(new RegExp(`^${id}#[0-9a-f]{24}$`));
 /** The sender's event id inside a work id (`<sender id>#<content hash>`). */
 const senderIdOf = (message: { id: string }): string => {
   const hash = message.id.lastIndexOf('#');
@@ -36,7 +38,7 @@ describe('parseAdobeIoDelivery: mapping audit events', () => {
       messages: [
         {
           kind: 'delta',
-          id: 'evt-1',
+          id: workIdFrom('evt-1'),
           occurredAt: '2026-11-23T10:00:00.000Z',
           correlationId: 'corr-1',
           source: 'adobe-io',
@@ -56,7 +58,7 @@ describe('parseAdobeIoDelivery: mapping audit events', () => {
     expect(messages).toEqual([
       {
         kind: 'delta',
-        id: 'evt-2',
+        id: workIdFrom('evt-2'),
         occurredAt: '2026-11-23T10:00:00.000Z',
         correlationId: 'corr-1',
         source: 'adobe-io',
@@ -84,7 +86,7 @@ describe('parseAdobeIoDelivery: mapping audit events', () => {
     expect(messages).toEqual([
       {
         kind: 'hint',
-        id: 'evt-3',
+        id: workIdFrom('evt-3'),
         occurredAt: '2026-11-23T10:00:00.000Z',
         correlationId: 'corr-1',
         source: 'adobe-io',
