@@ -5,6 +5,7 @@
  * and counted; `stop()` it in afterAll.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createWebhookHandler } from '../../functions/doors/webhook.js';
 import { fetchTransport } from '../../lib/http.js';
 import { createPublicKeyCache } from '../../lib/ingest/adobe-io/public-keys.js';
@@ -73,4 +74,25 @@ export async function startDoorWorld(): Promise<DoorWorld> {
     },
     stop: () => keyServer.stop(),
   };
+}
+
+/**
+ * A door world for the whole test file: started in beforeAll, stopped in afterAll, and (unless
+ * `resetEach: false`) emptied before each test. Use it from the returned object once the tests run.
+ */
+export function useDoorWorld(options: { resetEach?: boolean } = {}): DoorWorld {
+  let started: DoorWorld | undefined;
+  beforeAll(async () => {
+    started = await startDoorWorld();
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  if (options.resetEach ?? true) beforeEach(() => started?.reset());
+  return new Proxy({} as DoorWorld, {
+    get: (_target, key) => {
+      if (started === undefined) throw new Error('the door world is started in beforeAll; use it inside a test');
+      return started[key as keyof DoorWorld];
+    },
+  });
 }

@@ -2,18 +2,11 @@
  * The webhook door with the real verifier, parser and key cache (over HTTP to a local key server):
  * what an authentic Adobe I/O Events delivery produces, event by event.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auditCloudEvent } from '../../support/io-events.js';
-import { startDoorWorld, type DoorWorld } from '../../support/webhook-door.js';
+import { useDoorWorld, type DoorWorld } from '../../support/webhook-door.js';
 
-let world: DoorWorld;
-beforeAll(async () => {
-  world = await startDoorWorld();
-});
-afterAll(async () => {
-  await world?.stop();
-});
-beforeEach(() => world.reset());
+const world = useDoorWorld();
 
 describe('an Adobe I/O Events batch with an unreadable event', () => {
   it('answers 200, queues every readable event, and logs and counts the one it skips', async () => {

@@ -5,19 +5,12 @@
  * that did not verify is ever enqueued.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkMessage } from '../../../lib/domain/messages.js';
 import { auditCloudEvent, FIXED_TEST_KEYS, genericChange, httpApiEvent, ioEventsHeaders, signIoEvents, TEST_CLIENT_ID } from '../../support/io-events.js';
-import { startDoorWorld, type DoorWorld } from '../../support/webhook-door.js';
+import { useDoorWorld } from '../../support/webhook-door.js';
 
-let world: DoorWorld;
-beforeAll(async () => {
-  world = await startDoorWorld();
-});
-afterAll(async () => {
-  await world?.stop();
-});
-beforeEach(() => world.reset());
+const world = useDoorWorld();
 
 const event = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ ...auditCloudEvent({ eventCode: 'USER_GROUP_REMOVE_USER:USER_GROUP' }), ...overrides });
 const json = (value: unknown): string => JSON.stringify(value);

@@ -5,21 +5,15 @@
  */
 import fc from 'fast-check';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkMessage } from '../../../lib/domain/messages.js';
 import { auditCloudEvent, genericChange } from '../../support/io-events.js';
-import { startDoorWorld, type DoorWorld } from '../../support/webhook-door.js';
+import { useDoorWorld } from '../../support/webhook-door.js';
 
 const SEED = 20261204;
 const OTHER_ORG = 'FFFF0000FFFF0000FFFF0000@AdobeOrg';
 
-let world: DoorWorld;
-beforeAll(async () => {
-  world = await startDoorWorld();
-});
-afterAll(async () => {
-  await world?.stop();
-});
+const world = useDoorWorld({ resetEach: false });
 
 interface Outcome {
   readonly status: number;
