@@ -196,6 +196,31 @@ describe('idempotency: the work id is the source, the sender\'s id and the conte
   });
 });
 
+describe('hostile requests through the real root (the full corpus and fuzzing run at the door: test/unit/hostile)', () => {
+  it('answers each with a 4xx that explains itself and leaves the emulated queue empty', async () => {
+    const body = auditBody({ id: 'evt-hostile-1', code: 'USER_GROUP_REMOVE_USER:USER_GROUP', email: 'li@acme.com', group: 'AEM-Authors' });
+    const signed = signedIoDelivery(body, world.signingKeys);
+    const unsigned = { ...signed, headers: Object.fromEntries(Object.entries(signed.headers).filter(([name]) => !name.includes('signature'))) };
+    const otherHostKey = { ...signed, headers: { ...signed.headers, 'x-adobe-public-key1-path': 'https://evil.example.com/prod/keys/pub-key-0123456789.pem', 'x-adobe-public-key2-path': '/prod/keys/../../pub-key-0123456789.pem' } };
+    const validation = signedIoDelivery(JSON.stringify({ validationUrl: 'https://csm.adobe.io/csm/registrations/validate?id=1&challenge=2' }), world.signingKeys);
+    const requests: Array<[string, APIGatewayProxyEventV2, number]> = [
+      ['unsigned', unsigned, 401],
+      ['key paths off the key host', otherHostKey, 401],
+      ['signed, not JSON', signedIoDelivery('{"specversion":', world.signingKeys), 400],
+      ['an unsigned validation request', { ...validation, headers: Object.fromEntries(Object.entries(validation.headers).filter(([name]) => !name.includes('signature'))) }, 401],
+      ['a stale generic post', genericDelivery([{ id: 'gen-hostile-1' }], { timestampSeconds: Math.floor(Date.now() / 1000) - 3600 }), 401],
+      ['a generic post with 101 changes', genericDelivery(Array.from({ length: 101 }, (_, i) => ({ id: `gen-hostile-${i}` }))), 400],
+    ];
+
+    for (const [name, request, status] of requests) {
+      const response = await handler(request);
+      expect(response.statusCode, name).toBe(status);
+      expect(String(JSON.parse(response.body ?? '{}').error).length, name).toBeGreaterThan(10);
+    }
+    expect(await enqueued()).toEqual([]);
+  });
+});
+
 describe('when the queue cannot take the work', () => {
   it('answers 5xx (Adobe retries) without internals in the body', async () => {
     const missingQueue = `${world.env['AWS_ENDPOINT_URL_SQS']}/000000000000/does-not-exist.fifo`;
