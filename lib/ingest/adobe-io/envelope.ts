@@ -23,7 +23,7 @@ import { formatPath, parseJson, typeOf } from '../issues.js';
 import { parseLeniently, type UnreadableField } from '../lenient.js';
 import type { IgnoredEvent, IngestResult, SkipCause, SkippedEvent } from '../result.js';
 import { notAfterReceipt, parseEventTime, toIso } from '../time.js';
-import { OcsfAuditEvent, decideAuditEvent, factsOf, findAuditRule } from './audit-events.js';
+import { OcsfAuditEvent, decideAuditEvent, factsOf, findAuditRule, type AuditDecision, type AuditFacts } from './audit-events.js';
 import { checkOrg } from './org.js';
 import { workIdOf } from '../work-id.js';
 
@@ -162,18 +162,10 @@ function parseEvent({ item, at }: Located, expected: AdobeIoExpectations, contex
   ];
   const occurredMs = firstReadableTime(envelope, data);
   const facts = factsOf(data, occurredMs !== undefined);
-  let decision = decideAuditEvent(facts);
-  if (unreadable.length > 0) {
-    const code = facts.eventCode ?? '(no event_code)';
-    const fields = unreadable.map((f) => describe(at, f)).join('; ');
-    const rule = findAuditRule(facts.eventCode);
-    if (decision.kind === 'ignore' && !(rule && 'ignore' in rule)) {
-      return { skipped: { id, cause: 'unreadable', reason: `${SYSTEM}: unreadable ${fields}; names no user or group to re-check` } };
-    }
-    // Something the change relies on could not be read, so it is not trusted as precise: re-check instead.
-    if (decision.kind !== 'ignore') {
-      decision = { kind: 'hint', reason: `${code}: unreadable ${fields}; re-check`, ...(decision.user ? { user: decision.user } : {}), ...(decision.group ? { group: decision.group } : {}) };
-    }
+  const fields = unreadable.map((f) => describe(at, f)).join('; ');
+  const decision = fields ? distrusted(decideAuditEvent(facts), facts, fields) : decideAuditEvent(facts);
+  if (decision === 'names no one') {
+    return { skipped: { id, cause: 'unreadable', reason: `${SYSTEM}: unreadable ${fields}; names no user or group to re-check` } };
   }
   if (decision.kind === 'ignore') return { ignored: { id, reason: decision.reason } };
 
@@ -197,6 +189,24 @@ function parseEvent({ item, at }: Located, expected: AdobeIoExpectations, contex
     return skip('unreadable', '', `cannot become a work message: ${issue ? `${formatPath(issue.path)}: ${issue.message}` : 'invalid'}`);
   }
   return { message: candidate.data };
+}
+
+/**
+ * The decision for an event some of whose fields could not be read: what it relies on is not trusted
+ * as precise, so a delta becomes a hint ("re-check this user / group"); an event that then names no
+ * one cannot be used. Admin-role events stay ignored (their code alone decides).
+ */
+function distrusted(decision: AuditDecision, facts: AuditFacts, fields: string): AuditDecision | 'names no one' {
+  if (decision.kind === 'ignore') {
+    const rule = findAuditRule(facts.eventCode);
+    return rule && 'ignore' in rule ? decision : 'names no one';
+  }
+  return {
+    kind: 'hint',
+    reason: `${facts.eventCode ?? '(no event_code)'}: unreadable ${fields}; re-check`,
+    ...(decision.user ? { user: decision.user } : {}),
+    ...(decision.group ? { group: decision.group } : {}),
+  };
 }
 
 /**
