@@ -112,8 +112,9 @@ const expectIn = (ctx: Context, targetId: string, group: string, user: string): 
   inGroup(ctx, targetId, group, user) ? undefined : `${user} is not yet in ${group} in ${targetId}`;
 const expectNotIn = (ctx: Context, targetId: string, group: string, user: string): string | undefined =>
   inGroup(ctx, targetId, group, user) ? `${user} is still in ${group} in ${targetId}` : undefined;
-const workApplied = (ctx: Context, workId: string): boolean =>
-  ctx.stack.logLines().some((l) => l.fn === 'worker' && l.message === 'work applied' && l.attributes['workId'] === workId);
+/** The work of the change the demo sent as `senderId`: the webhook names it `<sender id>#<content hash>` (lib/ingest/work-id.ts). */
+const workApplied = (ctx: Context, senderId: string): boolean =>
+  ctx.stack.logLines().some((l) => l.fn === 'worker' && l.message === 'work applied' && String(l.attributes['workId']).startsWith(`${senderId}#`));
 
 function planLines(report: ReconcileReport): string[] {
   return report.targets.map((t) => {

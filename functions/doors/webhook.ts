@@ -32,7 +32,7 @@ export function createWebhookHandler(deps: IngestDeps) {
         case 'validation-url':
           return json(200, { received: true });
         case 'accepted':
-          return json(200, { accepted: outcome.enqueued, ignored: outcome.ignored });
+          return json(200, { accepted: outcome.enqueued, ignored: outcome.ignored, skipped: outcome.skipped });
       }
     } catch (error) {
       const answer = answerForError(error);

@@ -13,6 +13,7 @@ import { ConfigError, InvalidSignatureError, ValidationError } from '../errors.j
 import { formatPath, parseJson, typeOf, valueAt } from './issues.js';
 import type { IngestResult } from './result.js';
 import { notAfterReceipt, toIso } from './time.js';
+import { workIdOf } from './work-id.js';
 
 export const SIGNATURE_HEADER = 'x-ims-sync-signature';
 export const TIMESTAMP_HEADER = 'x-ims-sync-timestamp';
@@ -153,7 +154,7 @@ export function parseGenericDelivery(rawBody: Buffer, expectedOrgId: string, con
     const more = problems.length - shown.length;
     throw new ValidationError(shown.join('; ') + (more > 0 ? `; and ${more} more` : ''));
   }
-  return { messages: changes.map((change) => toMessage(change, context)), ignored: [] };
+  return { messages: changes.map((change) => toMessage(change, context)), ignored: [], skipped: [] };
 }
 
 function explain(issue: z.core.$ZodIssue, item: unknown, prefix: readonly PropertyKey[]): string[] {
@@ -172,11 +173,13 @@ function explain(issue: z.core.$ZodIssue, item: unknown, prefix: readonly Proper
 }
 
 function toMessage(change: ChangeInput, context: GenericContext): WorkMessage {
+  const senderTimeMs = Date.parse(change.occurredAt);
   const common = {
-    id: change.id,
+    // Keyed on the content, not the id alone: a reused id with another body is other work (work-id.ts).
+    id: workIdOf('generic', change.id, { type: change.type, user: change.user, group: change.group, senderTimeMs }),
     // Normalised to UTC so last-writer-wins never compares strings with different offsets, and never
     // later than receipt so a future time cannot block every later change for the user.
-    occurredAt: toIso(notAfterReceipt(Date.parse(change.occurredAt), context.receivedAt)),
+    occurredAt: toIso(notAfterReceipt(senderTimeMs, context.receivedAt)),
     correlationId: context.correlationId,
     source: 'generic' as const,
   };

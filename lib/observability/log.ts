@@ -19,6 +19,8 @@ export interface Log {
 export type MetricName =
   | 'EventsAccepted'
   | 'EventsRejected'
+  /** Events of an accepted delivery that could not be used (unreadable, another org): logged and skipped. */
+  | 'EventsSkipped'
   | 'ChangesApplied'
   | 'ChangesFailed'
   | 'ChangesSkippedNewer'

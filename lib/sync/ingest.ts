@@ -27,7 +27,7 @@ export interface IngestDeps {
 export type IngestOutcome =
   | { readonly kind: 'challenge'; readonly challenge: string }
   | { readonly kind: 'validation-url'; readonly url: string }
-  | { readonly kind: 'accepted'; readonly enqueued: number; readonly ignored: number };
+  | { readonly kind: 'accepted'; readonly enqueued: number; readonly ignored: number; readonly skipped: number };
 
 export async function ingestAdobeIo(request: WebhookRequest, deps: IngestDeps): Promise<IngestOutcome> {
   const challenge = isChallenge(request);
@@ -35,13 +35,15 @@ export async function ingestAdobeIo(request: WebhookRequest, deps: IngestDeps): 
   const settings = deps.config.webhooks.adobeIo;
   if (settings === undefined) throw new ConfigError(['webhooks.adobeIo: not configured, so Adobe I/O Events deliveries cannot be verified — add webhooks.adobeIo.clientId']);
   checkSize(request, deps);
+  // Verified first: the URL is put in front of operators to open, so an unsigned body must never be
+  // able to choose it (anyone can POST to the webhook).
+  await verifyAdobeIoSignature(request, deps.keys);
   const validationUrl = validationUrlOf(request.rawBody);
   if (validationUrl !== undefined) {
     // Never fetched by us (it could point anywhere): a person confirms the registration.
     deps.log.warn(`ADOBE I/O EVENTS REGISTRATION NEEDS CONFIRMATION: open ${validationUrl} within 5 minutes`, { validationUrl });
     return { kind: 'validation-url', url: validationUrl };
   }
-  await verifyAdobeIoSignature(request, deps.keys);
   const correlationId = request.headers['x-adobe-event-id'] ?? request.headers['x-amzn-trace-id'] ?? `io-${deps.clock.now()}`;
   const result = parseAdobeIoDelivery(
     request.rawBody,
@@ -72,8 +74,13 @@ function checkSize(request: WebhookRequest, deps: IngestDeps): void {
 
 async function enqueue(result: IngestResult, source: string, deps: IngestDeps): Promise<IngestOutcome> {
   for (const ignored of result.ignored) deps.log.info('event produces no work', { source, eventId: ignored.id, reason: ignored.reason });
+  for (const skipped of result.skipped) {
+    deps.log.warn('event skipped: it cannot be used', { source, eventId: skipped.id, cause: skipped.cause, reason: skipped.reason });
+    deps.metrics.count('EventsSkipped', 1, { source, cause: skipped.cause });
+  }
   if (result.messages.length > 0) await deps.queue.send(result.messages);
   deps.metrics.count('EventsAccepted', result.messages.length, { source });
-  deps.log.info('delivery accepted', { source, enqueued: result.messages.length, ignored: result.ignored.length });
-  return { kind: 'accepted', enqueued: result.messages.length, ignored: result.ignored.length };
+  const counts = { enqueued: result.messages.length, ignored: result.ignored.length, skipped: result.skipped.length };
+  deps.log.info('delivery accepted', { source, ...counts });
+  return { kind: 'accepted', ...counts };
 }

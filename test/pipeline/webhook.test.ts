@@ -41,7 +41,7 @@ describe('Adobe I/O Events', () => {
     expect(await enqueued()).toEqual([]);
   });
 
-  it('enqueues a signed audit delivery as one delta, deduplicated by the event id', async () => {
+  it('enqueues a signed audit delivery as one delta, deduplicated by its work id (event id + content)', async () => {
     const delivery = sampleEvent<APIGatewayProxyEventV2>('http-adobe-io-delivery.json');
 
     const first = await handler(delivery);
@@ -49,11 +49,11 @@ describe('Adobe I/O Events', () => {
     const messages = await world.work.take();
 
     expect(first.statusCode).toBe(200);
-    expect(JSON.parse(first.body ?? '')).toEqual({ accepted: 1, ignored: 0 });
+    expect(JSON.parse(first.body ?? '')).toEqual({ accepted: 1, ignored: 0, skipped: 0 });
     expect(retried.statusCode).toBe(200);
     expect(messages).toHaveLength(1);
     const message = WorkMessage.parse(JSON.parse(messages[0]?.Body ?? ''));
-    expect(message).toMatchObject({ kind: 'delta', id: '5b0f7e57-8d8c-4f7e-9d2a-2d3c8a0b1c01', change: 'membership.added', group: 'AEM-Authors', user: { email: 'rita@acme.com' } });
+    expect(message).toMatchObject({ kind: 'delta', id: expect.stringMatching(/^5b0f7e57-8d8c-4f7e-9d2a-2d3c8a0b1c01#/), change: 'membership.added', group: 'AEM-Authors', user: { email: 'rita@acme.com' } });
     expect(messages[0]?.Attributes?.['MessageDeduplicationId']).toBe(deduplicationId(message));
     expect(messages[0]?.Attributes?.['MessageGroupId']).toBe('user:rita@acme.com');
   });
@@ -78,7 +78,7 @@ describe('Adobe I/O Events', () => {
 
     expect(event.isBase64Encoded).toBe(true);
     expect(response.statusCode).toBe(200);
-    expect(await enqueued()).toMatchObject([{ kind: 'delta', id: 'evt-base64-1', change: 'membership.removed' }]);
+    expect(await enqueued()).toMatchObject([{ kind: 'delta', id: expect.stringMatching(/^evt-base64-1#/), change: 'membership.removed' }]);
   });
 
   it('refuses a forged signature with 401 and enqueues nothing', async () => {
@@ -115,14 +115,31 @@ describe('Adobe I/O Events', () => {
     expect(await enqueued()).toEqual([]);
   });
 
-  it('refuses an authentic but malformed body with 400 naming the field', async () => {
-    const body = auditBody({ id: 'evt-malformed-1', code: 'USER_GROUP_ADD_USER:USER_GROUP', email: 'paul@acme.com', group: 'AEM-Authors' });
-    const malformed = JSON.stringify({ ...JSON.parse(body), data: { ...JSON.parse(body).data, user: { email_addr: 42 } } });
+  it('queues the readable events of an authentic batch with 200, and a hint for the group of the one whose user is unreadable', async () => {
+    const removal = JSON.parse(auditBody({ id: 'evt-batch-ok-1', code: 'USER_GROUP_REMOVE_USER:USER_GROUP', email: 'li@acme.com', group: 'AEM-DAM-Users' }));
+    const unreadable = JSON.parse(auditBody({ id: 'evt-batch-bad-1', code: 'USER_GROUP_ADD_USER:USER_GROUP', email: 'paul@acme.com', group: 'AEM-Authors' }));
+    unreadable.data.user = { email_addr: 42 };
+    const notAnEvent = 'garbage';
 
-    const response = await handler(signedIoDelivery(malformed, world.signingKeys, { eventId: 'evt-malformed-1' }));
+    const response = await handler(signedIoDelivery(JSON.stringify([removal, unreadable, notAnEvent]), world.signingKeys, { eventId: 'evt-batch-ok-1' }));
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({ accepted: 2, ignored: 0, skipped: 1 });
+    const messages = await enqueued();
+    expect(messages).toHaveLength(2);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'delta', change: 'membership.removed', group: 'AEM-DAM-Users', user: expect.objectContaining({ email: 'li@acme.com' }) }),
+        expect.objectContaining({ kind: 'hint', group: 'AEM-Authors', reason: expect.stringContaining('[1].data.user.email_addr') }),
+      ]),
+    );
+  });
+
+  it('refuses an authentic body that is no event at all with 400', async () => {
+    const response = await handler(signedIoDelivery('"just a string"', world.signingKeys));
 
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body ?? '').error).toContain('data.user.email_addr');
+    expect(JSON.parse(response.body ?? '').error).toContain('expected an event object or a JSON array of events');
     expect(await enqueued()).toEqual([]);
   });
 
@@ -141,7 +158,7 @@ describe('generic signed webhook', () => {
     const response = await handler(genericDelivery([{ id: 'gen-ok-1', type: 'membership.removed', user: { email: 'omar@acme.com' }, group: 'AEM-DAM-Users' }]));
 
     expect(response.statusCode).toBe(200);
-    expect(await enqueued()).toMatchObject([{ kind: 'delta', id: 'gen-ok-1', source: 'generic', change: 'membership.removed' }]);
+    expect(await enqueued()).toMatchObject([{ kind: 'delta', id: expect.stringMatching(/^gen-ok-1#/), source: 'generic', change: 'membership.removed' }]);
   });
 
   it('refuses a post signed with the wrong secret (bad HMAC) with 401', async () => {
@@ -157,6 +174,49 @@ describe('generic signed webhook', () => {
     const response = await handler(genericDelivery([{ id: 'gen-stale-1' }], { timestampSeconds: anHourAgo }));
 
     expect(response.statusCode).toBe(401);
+    expect(await enqueued()).toEqual([]);
+  });
+});
+
+describe('idempotency: the work id is the source, the sender\'s id and the content', () => {
+  it('enqueues a change that reuses an id with a different body as new work, and a repeat of the same body once', async () => {
+    const first = { id: 'gen-reuse-1', type: 'membership.added', user: { email: 'li@acme.com' }, group: 'AEM-Authors' };
+    const reused = { ...first, type: 'membership.removed' };
+
+    expect((await handler(genericDelivery([first]))).statusCode).toBe(200);
+    expect((await handler(genericDelivery([first]))).statusCode).toBe(200); // the sender retries
+    expect((await handler(genericDelivery([reused]))).statusCode).toBe(200);
+    const messages = await world.work.take();
+
+    const bodies = messages.map((m) => WorkMessage.parse(JSON.parse(m.Body ?? '')));
+    expect(bodies.map((m) => (m.kind === 'delta' ? m.change : m.kind))).toEqual(['membership.added', 'membership.removed']);
+    expect(bodies.every((m) => m.id.startsWith('gen-reuse-1#'))).toBe(true);
+    expect(new Set(bodies.map((m) => m.id)).size).toBe(2);
+    expect(new Set(messages.map((m) => m.Attributes?.['MessageDeduplicationId'])).size).toBe(2);
+  });
+});
+
+describe('hostile requests through the real root (the full corpus and fuzzing run at the door: test/unit/hostile)', () => {
+  it('answers each with a 4xx that explains itself and leaves the emulated queue empty', async () => {
+    const body = auditBody({ id: 'evt-hostile-1', code: 'USER_GROUP_REMOVE_USER:USER_GROUP', email: 'li@acme.com', group: 'AEM-Authors' });
+    const signed = signedIoDelivery(body, world.signingKeys);
+    const unsigned = { ...signed, headers: Object.fromEntries(Object.entries(signed.headers).filter(([name]) => !name.includes('signature'))) };
+    const otherHostKey = { ...signed, headers: { ...signed.headers, 'x-adobe-public-key1-path': 'https://evil.example.com/prod/keys/pub-key-0123456789.pem', 'x-adobe-public-key2-path': '/prod/keys/../../pub-key-0123456789.pem' } };
+    const validation = signedIoDelivery(JSON.stringify({ validationUrl: 'https://csm.adobe.io/csm/registrations/validate?id=1&challenge=2' }), world.signingKeys);
+    const requests: Array<[string, APIGatewayProxyEventV2, number]> = [
+      ['unsigned', unsigned, 401],
+      ['key paths off the key host', otherHostKey, 401],
+      ['signed, not JSON', signedIoDelivery('{"specversion":', world.signingKeys), 400],
+      ['an unsigned validation request', { ...validation, headers: Object.fromEntries(Object.entries(validation.headers).filter(([name]) => !name.includes('signature'))) }, 401],
+      ['a stale generic post', genericDelivery([{ id: 'gen-hostile-1' }], { timestampSeconds: Math.floor(Date.now() / 1000) - 3600 }), 401],
+      ['a generic post with 101 changes', genericDelivery(Array.from({ length: 101 }, (_, i) => ({ id: `gen-hostile-${i}` }))), 400],
+    ];
+
+    for (const [name, request, status] of requests) {
+      const response = await handler(request);
+      expect(response.statusCode, name).toBe(status);
+      expect(String(JSON.parse(response.body ?? '{}').error).length, name).toBeGreaterThan(10);
+    }
     expect(await enqueued()).toEqual([]);
   });
 });

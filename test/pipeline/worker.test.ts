@@ -14,7 +14,7 @@ import { createWorkerHandler } from '../../functions/doors/worker.js';
 import type { AuditEntry } from '../../lib/sync/ports.js';
 import type { RunningSimulator } from '../../local/simulators/http-sim.js';
 import { eventually, FAST_UMAPI_BUDGET, lambdaContext, startPipelineWorld, type PipelineWorld, type SqsBatchHandler } from '../support/pipeline.js';
-import { auditDelivery, sampleEvent } from './deliveries.js';
+import { auditDelivery, genericDelivery, sampleEvent } from './deliveries.js';
 
 const REVIEWERS = 'Campaign - acme-prod - content-reviewers';
 const MANAGERS = 'Campaign - acme-prod - campaign-managers';
@@ -45,8 +45,9 @@ afterEach(async () => {
 const requests = (...sims: RunningSimulator[]): number =>
   sims.reduce((sum, sim) => sum + Object.values(sim.counts()).reduce((n, c) => n + c.read + c.write, 0), 0);
 
+/** Audit entries of the work of sender event `cause` ("event <id>"); work ids are `<sender id>#<content hash>`. */
 const auditOf = async (member: string, cause: string): Promise<AuditEntry[]> =>
-  (await world.stores.audit.byMember(member)).filter((entry) => entry.cause === cause);
+  (await world.stores.audit.byMember(member)).filter((entry) => entry.cause === cause || entry.cause.startsWith(`${cause}#`));
 
 async function deliver(event: APIGatewayProxyEventV2): Promise<void> {
   const response = await webhook(event);
@@ -95,6 +96,21 @@ describe('worker', () => {
     expect(requests(world.aemProd, world.aemStage, world.campaign)).toBe(requestsAfterFirst);
     const applied = (await auditOf('jane@acme.com', 'event evt-dup-jane')).filter((e) => e.outcome === 'applied' && e.group === 'content-reviewers');
     expect(applied).toHaveLength(1);
+  });
+
+  it('applies a generic change that reuses an earlier change\'s id with a different body (never skipped as done)', async () => {
+    // A sender whose ids are not unique: the same id for Nina's add and, later, her removal.
+    world.ims.org.addUserToGroup('nina@acme.com', 'AEM-DAM-Users');
+    await deliver(genericDelivery([{ id: 'gen-reused-id', type: 'membership.added', user: { email: 'nina@acme.com' }, group: 'AEM-DAM-Users', occurredAt: '2026-11-23T10:00:00Z' }]));
+    await world.work.drain(worker);
+    expect(world.aemProd.control.members('AEM-DAM-Users')).toContain('nina@acme.com');
+
+    world.ims.org.removeUserFromGroup('nina@acme.com', 'AEM-DAM-Users');
+    await deliver(genericDelivery([{ id: 'gen-reused-id', type: 'membership.removed', user: { email: 'nina@acme.com' }, group: 'AEM-DAM-Users', occurredAt: '2026-11-23T10:05:00Z' }]));
+    const polls = await world.work.drain(worker);
+
+    expect(polls.flatMap((p) => p.failed)).toEqual([]);
+    expect(world.aemProd.control.members('AEM-DAM-Users')).not.toContain('nina@acme.com');
   });
 
   it('never lets an older removal that arrives late undo a newer add', async () => {

@@ -49,8 +49,9 @@ const named = z.looseObject({ name: text, uid: text, type: text }).nullish();
 /** Open schema: Adobe adds fields and event classes; only what the mapping reads is declared. */
 export const OcsfAuditEvent = z.looseObject({
   metadata: z.looseObject({ event_code: text, uid: text, tenant_uid: text }).nullish(),
-  time: z.union([z.number(), z.string()]).nullish(),
-  time_dt: text,
+  /** Times are read by the envelope parser, the first readable one wins; one bad time field never fails the event. */
+  time: z.unknown().optional(),
+  time_dt: z.unknown().optional(),
   user: z.looseObject({ email_addr: text, uid: text }).nullish(),
   entity: named,
   /** OCSF "Group Management" events carry the group here rather than in `entity` [assumed]. */

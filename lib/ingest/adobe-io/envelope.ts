@@ -9,14 +9,23 @@
  * - either spelling of the deprecated duplicates: `id`/`eventid`/`event_id`,
  *   `recipientclientid`/`recipient_client_id`;
  * - times as epoch milliseconds (number or digit string) or RFC 3339.
+ *
+ * The whole request is refused only when it is not ours (a recipient that is not us, or none at all:
+ * 401) or not an envelope at all (not JSON, not an object or array: 400). Past that, each event is
+ * handled on its own, because Adobe drops a 4xx delivery for good (§2) and one bad event must not
+ * take the valid removals of its batch with it: an event with unreadable fields becomes a hint for
+ * the user or group it still names, or is skipped with the reason.
  */
 import { z } from 'zod';
-import { InvalidSignatureError, ValidationError } from '../../errors.js';
 import { DeltaMessage, HintMessage, type WorkMessage } from '../../domain/messages.js';
-import { describeIssue, formatPath, parseJson, typeOf } from '../issues.js';
-import type { IgnoredEvent, IngestResult } from '../result.js';
+import { InvalidSignatureError, ValidationError } from '../../errors.js';
+import { formatPath, parseJson, typeOf } from '../issues.js';
+import { parseLeniently, type UnreadableField } from '../lenient.js';
+import type { IgnoredEvent, IngestResult, SkipCause, SkippedEvent } from '../result.js';
 import { notAfterReceipt, parseEventTime, toIso } from '../time.js';
-import { OcsfAuditEvent, decideAuditEvent, factsOf } from './audit-events.js';
+import { OcsfAuditEvent, decideAuditEvent, factsOf, findAuditRule, type AuditDecision, type AuditFacts } from './audit-events.js';
+import { checkOrg } from './org.js';
+import { workIdOf } from '../work-id.js';
 
 export { isChallenge, validationUrlOf } from './handshake.js';
 
@@ -42,90 +51,129 @@ const Envelope = z.looseObject({
   id: text,
   eventid: text,
   event_id: text,
-  time: z.union([z.string(), z.number()]).nullish(),
-  recipientclientid: text,
-  recipient_client_id: text,
+  time: z.unknown().optional(),
+  recipientclientid: z.unknown().optional(),
+  recipient_client_id: z.unknown().optional(),
   data: z.unknown().optional(),
   event: z.unknown().optional(),
 });
 type Envelope = z.infer<typeof Envelope>;
 
-const ORG_ID = /([A-Za-z0-9]+@AdobeOrg)$/;
 const SYSTEM = 'io-events delivery';
+const RECIPIENT_FIELDS = ['recipientclientid', 'recipient_client_id'] as const;
+
+type Outcome = { message: WorkMessage } | { ignored: IgnoredEvent } | { skipped: SkippedEvent };
+
+interface Located {
+  readonly item: unknown;
+  /** `[i]` in a batch, '' for a single event. */
+  readonly at: string;
+}
+
+/** `io-events delivery: [1].data.user` — where a problem is, as the sender would reach it. */
+function label(at: string, path: string): string {
+  const where = at + (at && path && !path.startsWith('[') ? '.' : '') + path;
+  return where ? `${SYSTEM}: ${where}` : SYSTEM;
+}
 
 export function parseAdobeIoDelivery(rawBody: Buffer, expected: AdobeIoExpectations, context: AdobeIoContext): IngestResult {
   const json = parseJson(rawBody);
   if (!json.ok) throw new ValidationError(`${SYSTEM}: body is not JSON`);
   const batch = Array.isArray(json.value);
+  if (!batch && !isRecord(json.value)) {
+    throw new ValidationError(`${SYSTEM}: body: expected an event object or a JSON array of events, got ${typeOf(json.value)}`);
+  }
   const items: unknown[] = Array.isArray(json.value) ? json.value : [json.value];
-  const messages: WorkMessage[] = [];
-  const ignored: IgnoredEvent[] = [];
-  items.forEach((item, index) => {
-    const at = batch ? `[${index}]` : '';
-    const outcome = parseOne(item, at, expected, context);
-    if ('message' in outcome) messages.push(outcome.message);
-    else ignored.push(outcome.ignored);
-  });
-  return { messages, ignored };
+  const events: Located[] = items.map((item, index) => ({ item, at: batch ? `[${index}]` : '' }));
+  if (events.length === 0) return { messages: [], ignored: [], skipped: [] };
+  confirmRecipient(events, expected.clientId);
+
+  const result: IngestResult = { messages: [], ignored: [], skipped: [] };
+  for (const event of events) {
+    const outcome = parseEvent(event, expected, context);
+    if ('message' in outcome) result.messages.push(outcome.message);
+    else if ('ignored' in outcome) result.ignored.push(outcome.ignored);
+    else result.skipped.push(outcome.skipped);
+  }
+  return result;
 }
 
-function parseOne(
-  item: unknown,
-  at: string,
-  expected: AdobeIoExpectations,
-  context: AdobeIoContext,
-): { message: WorkMessage } | { ignored: IgnoredEvent } {
-  const field = (path: string): string => {
-    const where = at + (at && path && !path.startsWith('[') ? '.' : '') + path;
-    return where ? `${SYSTEM}: ${where}` : SYSTEM;
-  };
-  const fail = (path: string, problem: string): never => {
-    throw new ValidationError(`${field(path)}: ${problem}`);
-  };
-  const failIssue = (error: z.ZodError, root: unknown, prefix: PropertyKey[] = []): never => {
-    const issue = error.issues[0];
-    if (!issue) return fail('', 'invalid');
-    const { path, problem } = describeIssue(issue, root);
-    return fail(formatPath([...prefix, ...path]), problem);
-  };
-
-  if (item === null || typeof item !== 'object' || Array.isArray(item)) return fail('', `expected an event object, got ${typeOf(item)}`);
-  const parsedEnvelope = Envelope.safeParse(item);
-  if (!parsedEnvelope.success) return failIssue(parsedEnvelope.error, item);
-  const envelope = parsedEnvelope.data;
-
-  // §3: after the signature, the recipient must be us. A wrong or missing recipient is an authentication failure.
-  const recipient = envelope.recipientclientid ?? envelope.recipient_client_id;
-  if (recipient !== expected.clientId) {
+/**
+ * §3: after the signature, the recipient must be us. Adobe signs every customer's deliveries with the
+ * same keys, so a recipient that is not us means a delivery signed for someone else, replayed here:
+ * the whole request is refused. At least one event must name us; an event naming no one is skipped.
+ */
+function confirmRecipient(events: readonly Located[], clientId: string): void {
+  let confirmed = false;
+  for (const { item, at } of events) {
+    if (!isRecord(item)) continue;
+    for (const name of RECIPIENT_FIELDS) {
+      const recipient = item[name];
+      if (recipient === undefined || recipient === null) continue;
+      if (recipient !== clientId) {
+        throw new InvalidSignatureError(`${label(at, name)}: the event was sent to client id ${JSON.stringify(recipient)}, not to this integration`);
+      }
+      confirmed = true;
+    }
+  }
+  if (!confirmed) {
     throw new InvalidSignatureError(
-      recipient
-        ? `${field('recipientclientid')}: the event was sent to client id ${JSON.stringify(recipient)}, not to this integration`
-        : `${field('recipientclientid')}: missing (also no recipient_client_id); cannot confirm this integration is the recipient`,
+      events.length > 1
+        ? `${SYSTEM}: no event names this integration in recipientclientid (or recipient_client_id); cannot confirm this integration is the recipient`
+        : `${label('', 'recipientclientid')}: missing (also no recipient_client_id); cannot confirm this integration is the recipient`,
     );
   }
+}
 
-  const cloudEvent = envelope.specversion != null;
-  const payloadField = cloudEvent || envelope.event === undefined ? 'data' : 'event';
-  const payload = payloadField === 'data' ? envelope.data : envelope.event;
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    return fail(payloadField, payload === undefined ? 'missing; expected the audit event object' : `expected the audit event object, got ${typeOf(payload)}`);
+function parseEvent({ item, at }: Located, expected: AdobeIoExpectations, context: AdobeIoContext): Outcome {
+  const skip = (cause: SkipCause, path: string, problem: string): Outcome => ({
+    skipped: { id: senderIdOf(item) ?? (at || 'event'), cause, reason: `${label(at, path)}: ${problem}` },
+  });
+  if (!isRecord(item)) return skip('unreadable', '', `expected an event object, got ${typeOf(item)}`);
+  if (!RECIPIENT_FIELDS.some((name) => item[name] === expected.clientId)) {
+    return skip('unconfirmed-recipient', 'recipientclientid', 'missing (also no recipient_client_id); cannot confirm this integration is the recipient');
   }
-  const parsedData = OcsfAuditEvent.safeParse(payload);
-  if (!parsedData.success) return failIssue(parsedData.error, payload, [payloadField]);
-  const data = parsedData.data;
 
-  checkOrg(envelope, data, expected.orgId, field, payloadField);
+  const envelopeRead = parseLeniently(Envelope, item);
+  if (envelopeRead === undefined) return skip('unreadable', '', 'not a readable event envelope');
+  const envelope = envelopeRead.data;
+  const payloadField = envelope.specversion != null || envelope.event === undefined ? 'data' : 'event';
+  const payload = payloadField === 'data' ? envelope.data : envelope.event;
+  if (!isRecord(payload)) {
+    return skip('unreadable', payloadField, payload === undefined ? 'missing; expected the audit event object' : `expected the audit event object, got ${typeOf(payload)}`);
+  }
+  const dataRead = parseLeniently(OcsfAuditEvent, payload);
+  if (dataRead === undefined) return skip('unreadable', payloadField, 'not a readable audit event');
+  const data = dataRead.data;
+
+  const org = checkOrg(
+    { payloadField, cloudOrgUid: data.cloud?.org?.uid, tenantUid: data.metadata?.tenant_uid, subject: envelope.subject, source: envelope.source },
+    expected.orgId,
+  );
+  if (!org.ok) return skip(org.cause, org.path, org.problem);
 
   const id = envelope.id ?? envelope.eventid ?? envelope.event_id ?? data.metadata?.uid;
-  if (!id) return fail('id', 'missing (also no eventid, event_id or metadata.uid)');
+  if (!id) return skip('unreadable', 'id', 'missing (also no eventid, event_id or metadata.uid)');
 
-  const occurredMs = eventTime(envelope, data, payloadField, fail);
-  const decision = decideAuditEvent(factsOf(data, occurredMs !== undefined));
+  // The actor is kept for the audit trail only: an unreadable actor is left out, it changes no access.
+  const unreadable = [
+    ...envelopeRead.unreadable,
+    ...dataRead.unreadable.filter((f) => f.path[0] !== 'actor').map((f) => ({ ...f, path: [payloadField, ...f.path] })),
+  ];
+  const occurredMs = firstReadableTime(envelope, data);
+  const facts = factsOf(data, occurredMs !== undefined);
+  const fields = unreadable.map((f) => describe(at, f)).join('; ');
+  const decision = fields ? distrusted(decideAuditEvent(facts), facts, fields) : decideAuditEvent(facts);
+  if (decision === 'names no one') {
+    return { skipped: { id, cause: 'unreadable', reason: `${SYSTEM}: unreadable ${fields}; names no user or group to re-check` } };
+  }
   if (decision.kind === 'ignore') return { ignored: { id, reason: decision.reason } };
 
   const actor = data.actor?.user?.email_addr ?? data.actor?.user?.name ?? undefined;
+  const { kind, user, group } = decision;
+  const what = decision.kind === 'delta' ? { change: decision.change } : { reason: decision.reason };
   const common = {
-    id,
+    id: workIdOf('adobe-io', id, { kind, ...what, user, group, senderTimeMs: occurredMs ?? null }),
     // Never later than receipt: a future time would block every later change in last-writer-wins.
     occurredAt: occurredMs !== undefined ? toIso(notAfterReceipt(occurredMs, context.receivedAt)) : context.receivedAt,
     correlationId: context.correlationId,
@@ -135,56 +183,59 @@ function parseOne(
   const candidate =
     decision.kind === 'delta'
       ? DeltaMessage.safeParse({ kind: 'delta', ...common, change: decision.change, user: decision.user, ...(decision.group ? { group: decision.group } : {}) })
-      : HintMessage.safeParse({
-          kind: 'hint',
-          ...common,
-          reason: decision.reason,
-          ...(decision.user ? { user: decision.user } : {}),
-          ...(decision.group ? { group: decision.group } : {}),
-        });
+      : HintMessage.safeParse({ kind: 'hint', ...common, reason: decision.reason, ...(decision.user ? { user: decision.user } : {}), ...(decision.group ? { group: decision.group } : {}) });
   if (!candidate.success) {
     const issue = candidate.error.issues[0];
-    return fail('', `cannot become a work message: ${issue ? `${formatPath(issue.path)}: ${issue.message}` : 'invalid'}`);
+    return skip('unreadable', '', `cannot become a work message: ${issue ? `${formatPath(issue.path)}: ${issue.message}` : 'invalid'}`);
   }
   return { message: candidate.data };
 }
 
-/** cloud.org.uid, metadata.tenant_uid, subject and source: every one present must name the configured org, and one must be present. */
-function checkOrg(envelope: Envelope, data: OcsfAuditEvent, orgId: string, field: (path: string) => string, payloadField: string): void {
-  const claims: Array<[string, string]> = [];
-  const add = (path: string, value: string | null | undefined, extract: (v: string) => string | undefined): void => {
-    if (value) claims.push([path, extract(value) ?? value]);
+/**
+ * The decision for an event some of whose fields could not be read: what it relies on is not trusted
+ * as precise, so a delta becomes a hint ("re-check this user / group"); an event that then names no
+ * one cannot be used. Admin-role events stay ignored (their code alone decides).
+ */
+function distrusted(decision: AuditDecision, facts: AuditFacts, fields: string): AuditDecision | 'names no one' {
+  if (decision.kind === 'ignore') {
+    const rule = findAuditRule(facts.eventCode);
+    return rule && 'ignore' in rule ? decision : 'names no one';
+  }
+  return {
+    kind: 'hint',
+    reason: `${facts.eventCode ?? '(no event_code)'}: unreadable ${fields}; re-check`,
+    ...(decision.user ? { user: decision.user } : {}),
+    ...(decision.group ? { group: decision.group } : {}),
   };
-  add(`${payloadField}.cloud.org.uid`, data.cloud?.org?.uid, (v) => v);
-  add(`${payloadField}.metadata.tenant_uid`, data.metadata?.tenant_uid, (v) => v);
-  add('subject', envelope.subject, (v) => v);
-  add('source', envelope.source, (v) => ORG_ID.exec(v)?.[1]);
-  if (claims.length === 0) {
-    throw new ValidationError(`${field(`${payloadField}.cloud.org.uid`)}: missing (also no subject or source naming the org); expected "${orgId}"`);
-  }
-  for (const [path, value] of claims) {
-    if (value !== orgId) throw new ValidationError(`${field(path)}: ${JSON.stringify(value)} is not the configured org "${orgId}"`);
-  }
 }
 
-/** OCSF `time` (ms) is when the change happened; `time_dt` and the envelope `time` are fallbacks. */
-function eventTime(
-  envelope: Envelope,
-  data: OcsfAuditEvent,
-  payloadField: string,
-  fail: (path: string, problem: string) => never,
-): number | undefined {
-  const candidates: Array<[string, unknown]> = [
-    [`${payloadField}.time`, data.time],
-    [`${payloadField}.time_dt`, data.time_dt],
-    ['time', envelope.time],
-  ];
-  let found: number | undefined;
-  for (const [path, value] of candidates) {
-    if (value === undefined || value === null) continue;
+/**
+ * OCSF `time` (ms) is when the change happened; `time_dt` and the envelope `time` are fallbacks. The
+ * first readable one wins: an unreadable field never hides a readable one.
+ */
+function firstReadableTime(envelope: Envelope, data: OcsfAuditEvent): number | undefined {
+  for (const value of [data.time, data.time_dt, envelope.time]) {
     const ms = parseEventTime(value);
-    if (ms === undefined) fail(path, `expected epoch milliseconds or an RFC 3339 time, e.g. "1732021086000" or "2024-11-19T12:58:06Z", got ${JSON.stringify(value)}`);
-    found ??= ms;
+    if (ms !== undefined) return ms;
   }
-  return found;
+  return undefined;
+}
+
+function describe(at: string, field: UnreadableField): string {
+  const path = formatPath(field.path);
+  return `${at}${at && path && !path.startsWith('[') ? '.' : ''}${path}: ${field.problem}`;
+}
+
+/** The sender's id of an event, read without trusting its shape (for reports of skipped events). */
+function senderIdOf(item: unknown): string | undefined {
+  if (!isRecord(item)) return undefined;
+  for (const name of ['id', 'eventid', 'event_id']) {
+    const value = item[name];
+    if (typeof value === 'string' && value !== '') return value.slice(0, 128);
+  }
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -8,6 +8,18 @@ const expected = { clientId: TEST_CLIENT_ID, orgId: TEST_ORG_ID };
 const context = { correlationId: 'corr-1', receivedAt: '2026-11-23T10:00:05.000Z' };
 const parse = (body: unknown) => parseAdobeIoDelivery(Buffer.from(JSON.stringify(body)), expected, context);
 const TIME = 1795428000000;
+/** A work id of the sender's event `id`: `<sender id>#<content hash>` (lib/ingest/work-id.ts). */
+const workIdFrom = (id: string) => expect.stringMatching(new RegExp(`^${id}#[0-9a-f]{24}$`));
+/** The sender's event id inside a work id (`<sender id>#<content hash>`). */
+const senderIdOf = (message: { id: string }): string => {
+  const hash = message.id.lastIndexOf('#');
+  return hash < 0 ? message.id : message.id.slice(0, hash);
+};
+const withoutRecipient = (event: Record<string, unknown>): Record<string, unknown> => {
+  delete event['recipientclientid'];
+  delete event['recipient_client_id'];
+  return event;
+};
 
 describe('parseAdobeIoDelivery: mapping audit events', () => {
   it.each([
@@ -26,7 +38,7 @@ describe('parseAdobeIoDelivery: mapping audit events', () => {
       messages: [
         {
           kind: 'delta',
-          id: 'evt-1',
+          id: workIdFrom('evt-1'),
           occurredAt: '2026-11-23T10:00:00.000Z',
           correlationId: 'corr-1',
           source: 'adobe-io',
@@ -37,6 +49,7 @@ describe('parseAdobeIoDelivery: mapping audit events', () => {
         },
       ],
       ignored: [],
+      skipped: [],
     });
   });
 
@@ -45,7 +58,7 @@ describe('parseAdobeIoDelivery: mapping audit events', () => {
     expect(messages).toEqual([
       {
         kind: 'delta',
-        id: 'evt-2',
+        id: workIdFrom('evt-2'),
         occurredAt: '2026-11-23T10:00:00.000Z',
         correlationId: 'corr-1',
         source: 'adobe-io',
@@ -73,7 +86,7 @@ describe('parseAdobeIoDelivery: mapping audit events', () => {
     expect(messages).toEqual([
       {
         kind: 'hint',
-        id: 'evt-3',
+        id: workIdFrom('evt-3'),
         occurredAt: '2026-11-23T10:00:00.000Z',
         correlationId: 'corr-1',
         source: 'adobe-io',
@@ -143,11 +156,21 @@ describe('parseAdobeIoDelivery: envelope', () => {
     );
   });
 
+  it('refuses a whole batch when any event names another recipient (a delivery signed for someone else)', () => {
+    const batch = [auditCloudEvent({ id: 'evt-ours', eventCode: 'USER_REMOVE' }), auditCloudEvent({ eventCode: 'USER_REMOVE', recipient: 'someone-else' })];
+    expect(() => parse(batch)).toThrow('io-events delivery: [1].recipientclientid: the event was sent to client id "someone-else", not to this integration');
+  });
+
   it('refuses an event without any recipient', () => {
-    const event = auditCloudEvent({ eventCode: 'USER_REMOVE' });
-    delete event['recipientclientid'];
-    delete event['recipient_client_id'];
+    const event = withoutRecipient(auditCloudEvent({ eventCode: 'USER_REMOVE' }));
     expect(() => parse(event)).toThrow(InvalidSignatureError);
+    expect(() => parse([event, withoutRecipient(auditCloudEvent({ eventCode: 'USER_REMOVE' }))])).toThrow(InvalidSignatureError);
+  });
+
+  it('skips, and never enqueues, one event of a batch that does not name the recipient', () => {
+    const { messages, skipped } = parse([auditCloudEvent({ id: 'evt-ours', eventCode: 'USER_REMOVE' }), withoutRecipient(auditCloudEvent({ id: 'evt-anon', eventCode: 'USER_REMOVE' }))]);
+    expect(messages.map(senderIdOf)).toEqual(['evt-ours']);
+    expect(skipped).toEqual([{ id: 'evt-anon', cause: 'unconfirmed-recipient', reason: 'io-events delivery: [1].recipientclientid: missing (also no recipient_client_id); cannot confirm this integration is the recipient' }]);
   });
 
   it.each([
@@ -156,7 +179,9 @@ describe('parseAdobeIoDelivery: envelope', () => {
   ])('accepts %s', (_name, removed) => {
     const event = auditCloudEvent({ id: 'evt-6', eventCode: 'USER_REMOVE' });
     for (const key of removed) delete event[key];
-    expect(parse(event).messages).toMatchObject([{ id: 'evt-6', change: 'user.removed' }]);
+    const { messages } = parse(event);
+    expect(messages).toMatchObject([{ change: 'user.removed' }]);
+    expect(messages.map(senderIdOf)).toEqual(['evt-6']);
   });
 
   it('parses a batch (a JSON array) into one message per event, in order', () => {
@@ -166,27 +191,58 @@ describe('parseAdobeIoDelivery: envelope', () => {
       auditCloudEvent({ id: 'evt-c', eventCode: 'SOMETHING_NEW:X' }),
     ];
     const { messages, ignored } = parse(batch);
-    expect(messages.map((m) => [m.id, m.kind])).toEqual([
+    expect(messages.map((m) => [senderIdOf(m), m.kind])).toEqual([
       ['evt-a', 'delta'],
       ['evt-c', 'hint'],
     ]);
     expect(ignored.map((i) => i.id)).toEqual(['evt-b']);
   });
 
-  it('names the index of the bad event of a batch', () => {
-    const bad = auditCloudEvent({ eventCode: 'USER_REMOVE' });
+  it('keeps the readable events of a batch when one is unreadable, which becomes a hint for the group it still names', () => {
+    const bad = auditCloudEvent({ id: 'evt-bad', eventCode: 'USER_GROUP_REMOVE_USER:USER_GROUP' });
     (bad['data'] as Record<string, unknown>)['user'] = { email_addr: 42 };
-    expect(() => parse([auditCloudEvent({ eventCode: 'USER_REMOVE' }), bad])).toThrow(
-      'io-events delivery: [1].data.user.email_addr: expected string, got number',
-    );
+
+    const { messages, skipped } = parse([auditCloudEvent({ id: 'evt-good', eventCode: 'USER_REMOVE' }), bad]);
+
+    expect(skipped).toEqual([]);
+    expect(messages).toMatchObject([
+      { kind: 'delta', change: 'user.removed', user: { email: 'rita@acme.com' } },
+      { kind: 'hint', group: 'AEM-Authors', reason: 'USER_GROUP_REMOVE_USER:USER_GROUP: unreadable [1].data.user.email_addr: expected string, got number; re-check' },
+    ]);
+    expect(messages[1]).not.toHaveProperty('user');
+    expect(messages.map(senderIdOf)).toEqual(['evt-good', 'evt-bad']);
+  });
+
+  it('downgrades a known change to a hint when a field it relies on is unreadable', () => {
+    const event = auditCloudEvent({ id: 'evt-entity', eventCode: 'USER_GROUP_ADD_USER:USER_GROUP' });
+    (event['data'] as Record<string, unknown>)['entity'] = 'AEM-Authors';
+    expect(parse(event).messages).toMatchObject([
+      { kind: 'hint', user: { email: 'rita@acme.com' }, reason: 'USER_GROUP_ADD_USER:USER_GROUP: unreadable data.entity: expected object, got string; re-check' },
+    ]);
+  });
+
+  it('skips, with the reason naming the field, an event of a batch from which no user or group can be told', () => {
+    const noData = auditCloudEvent({ id: 'evt-nodata', eventCode: 'USER_REMOVE' });
+    noData['data'] = 'not an object';
+    const badUser = auditCloudEvent({ id: 'evt-baduser', eventCode: 'USER_REMOVE', entity: null });
+    (badUser['data'] as Record<string, unknown>)['user'] = ['rita@acme.com'];
+
+    const { messages, skipped } = parse([noData, auditCloudEvent({ id: 'evt-ok', eventCode: 'USER_REMOVE' }), badUser, 42]);
+
+    expect(messages.map(senderIdOf)).toEqual(['evt-ok']);
+    expect(skipped).toEqual([
+      { id: 'evt-nodata', cause: 'unreadable', reason: 'io-events delivery: [0].data: expected the audit event object, got string' },
+      { id: 'evt-baduser', cause: 'unreadable', reason: 'io-events delivery: unreadable [2].data.user: expected object, got array; names no user or group to re-check' },
+      { id: '[3]', cause: 'unreadable', reason: 'io-events delivery: [3]: expected an event object, got number' },
+    ]);
   });
 
   it('parses the legacy envelope {event_id, recipient_client_id, event}', () => {
     const cloud = auditCloudEvent({ eventCode: 'PRODUCT_PROFILE_REMOVE_USER', entity: { name: 'Campaign - acme-prod - delivery', type: 'Product Profile' } });
     const legacy = { event_id: 'legacy-1', recipient_client_id: TEST_CLIENT_ID, event: cloud['data'] };
-    expect(parse(legacy).messages).toMatchObject([
-      { kind: 'delta', id: 'legacy-1', change: 'membership.removed', group: 'Campaign - acme-prod - delivery', occurredAt: '2026-11-23T10:00:00.000Z' },
-    ]);
+    const { messages } = parse(legacy);
+    expect(messages).toMatchObject([{ kind: 'delta', change: 'membership.removed', group: 'Campaign - acme-prod - delivery', occurredAt: '2026-11-23T10:00:00.000Z' }]);
+    expect(messages.map(senderIdOf)).toEqual(['legacy-1']);
   });
 
   it('reads the time from the envelope, as epoch-ms text or RFC 3339, when the audit event has none', () => {
@@ -217,43 +273,77 @@ describe('parseAdobeIoDelivery: envelope', () => {
     expect(parse(event).messages).toMatchObject([{ kind: 'delta', occurredAt: context.receivedAt }]);
   });
 
-  it('refuses an unreadable time, naming the field', () => {
+  it('uses the first readable time when an earlier time field is unreadable', () => {
     const event = auditCloudEvent({ eventCode: 'USER_REMOVE' });
+    const data = event['data'] as Record<string, unknown>;
+    data['time'] = 'yesterday';
+    data['time_dt'] = { when: 'now' };
+    event['time'] = '2026-11-23T09:30:00Z';
+    expect(parse(event).messages).toMatchObject([{ kind: 'delta', change: 'user.removed', occurredAt: '2026-11-23T09:30:00.000Z' }]);
+  });
+
+  it('turns a known change whose every time field is unreadable into a hint stamped with the receive time', () => {
+    const event = auditCloudEvent({ eventCode: 'USER_REMOVE' });
+    const data = event['data'] as Record<string, unknown>;
+    data['time'] = -5;
+    data['time_dt'] = 'soon';
     event['time'] = 'yesterday';
-    expect(() => parse(event)).toThrow(
-      'io-events delivery: time: expected epoch milliseconds or an RFC 3339 time, e.g. "1732021086000" or "2024-11-19T12:58:06Z", got "yesterday"',
-    );
+    expect(parse(event).messages).toMatchObject([{ kind: 'hint', occurredAt: context.receivedAt, reason: 'USER_REMOVE: user.removed without a readable time; re-check' }]);
   });
 
   it.each([
     ['data.cloud.org.uid', (e: Record<string, unknown>) => ((e['data'] as { cloud: { org: { uid: string } } }).cloud.org.uid = 'OTHER0000000000000000000@AdobeOrg')],
+    ['data.metadata.tenant_uid', (e: Record<string, unknown>) => ((e['data'] as { metadata: { tenant_uid: string } }).metadata.tenant_uid = 'OTHER0000000000000000000@AdobeOrg')],
     ['subject', (e: Record<string, unknown>) => (e['subject'] = 'OTHER0000000000000000000@AdobeOrg')],
     ['source', (e: Record<string, unknown>) => (e['source'] = 'https://adminconsole.adobe.com/OTHER0000000000000000000@AdobeOrg')],
-  ])('refuses an event of another org (%s)', (field, change) => {
-    const event = auditCloudEvent({ eventCode: 'USER_REMOVE' });
+  ])('refuses an event of another org (%s): skipped, never enqueued', (field, change) => {
+    const event = auditCloudEvent({ id: 'evt-other', eventCode: 'USER_REMOVE' });
     change(event);
-    expect(() => parse(event)).toThrow(ValidationError);
-    expect(() => parse(event)).toThrow(`io-events delivery: ${field}: "OTHER0000000000000000000@AdobeOrg" is not the configured org "${TEST_ORG_ID}"`);
+    expect(parse([auditCloudEvent({ id: 'evt-ours', eventCode: 'USER_REMOVE' }), event])).toMatchObject({
+      messages: [{ change: 'user.removed' }],
+      skipped: [{ id: 'evt-other', cause: 'other-org', reason: `io-events delivery: [1].${field}: "OTHER0000000000000000000@AdobeOrg" is not the configured org "${TEST_ORG_ID}"` }],
+    });
   });
 
-  it('refuses an event that names no org at all', () => {
-    const event = auditCloudEvent({ eventCode: 'USER_REMOVE' });
+  it.each([
+    ['a provider urn', 'urn:uuid:2f6b7f7e-1b1a-4a0e-9d53-c5d7d1f2a001'],
+    ['a URL without an org', 'https://adminconsole.adobe.com/events'],
+  ])('reads the org from data.cloud.org.uid when source is %s (it names the provider, not the org)', (_name, source) => {
+    const event = auditCloudEvent({ id: 'evt-urn', eventCode: 'USER_REMOVE' });
+    event['source'] = source;
+    event['subject'] = 'urn:uuid:9d0c1e2f-0000-4000-8000-000000000001';
+    expect(parse(event)).toMatchObject({ messages: [{ kind: 'delta', change: 'user.removed' }], skipped: [] });
+  });
+
+  it('skips an event that names no org at all', () => {
+    const event = auditCloudEvent({ id: 'evt-noorg', eventCode: 'USER_REMOVE' });
     const data = event['data'] as Record<string, unknown>;
     delete data['cloud'];
     delete (data['metadata'] as Record<string, unknown>)['tenant_uid'];
     delete event['subject'];
     delete event['source'];
-    expect(() => parse(event)).toThrow(/data\.cloud\.org\.uid: missing/);
+    expect(parse(event)).toEqual({
+      messages: [],
+      ignored: [],
+      skipped: [{ id: 'evt-noorg', cause: 'unreadable', reason: `io-events delivery: data.cloud.org.uid: missing (also no metadata.tenant_uid, subject or source naming an org); expected "${TEST_ORG_ID}"` }],
+    });
   });
 
-  it('refuses a body that is not JSON, or an event without data', () => {
+  it('refuses a body that is not JSON, or JSON that is no event at all', () => {
     expect(() => parseAdobeIoDelivery(Buffer.from('not json'), expected, context)).toThrow('io-events delivery: body is not JSON');
-    const event = auditCloudEvent({ eventCode: 'USER_REMOVE' });
+    for (const body of [42, 'event', null, true]) {
+      expect(() => parse(body)).toThrow(ValidationError);
+      expect(() => parse(body)).toThrow(/^io-events delivery: body: expected an event object or a JSON array of events, got /);
+    }
+  });
+
+  it('skips an event without data (it names no user or group)', () => {
+    const event = auditCloudEvent({ id: 'evt-empty', eventCode: 'USER_REMOVE' });
     delete event['data'];
-    expect(() => parse(event)).toThrow('io-events delivery: data: missing; expected the audit event object');
+    expect(parse(event).skipped).toEqual([{ id: 'evt-empty', cause: 'unreadable', reason: 'io-events delivery: data: missing; expected the audit event object' }]);
   });
 
   it('yields nothing for an empty batch', () => {
-    expect(parse([])).toEqual({ messages: [], ignored: [] });
+    expect(parse([])).toEqual({ messages: [], ignored: [], skipped: [] });
   });
 });

@@ -105,6 +105,8 @@ describe('verifyGenericSignature', () => {
 
 /** Received an hour after the sample times, so only the clamp test sees a time in the future. */
 const RECEIVED_AT = '2026-11-23T11:00:00.000Z';
+/** A work id of the sender's change `id`: `<sender id>#<content hash>` (lib/ingest/work-id.ts). */
+const workIdFrom = (id: string) => expect.stringMatching(new RegExp(`^${id}#[0-9a-f]{24}$`));
 const parse = (value: unknown, receivedAt = RECEIVED_AT) =>
   parseGenericDelivery(Buffer.from(JSON.stringify(value)), TEST_ORG_ID, { correlationId: 'corr-g', receivedAt });
 
@@ -116,8 +118,8 @@ describe('parseGenericDelivery', () => {
     ]);
     expect(ignored).toEqual([]);
     expect(messages).toEqual([
-      { kind: 'delta', id: 'c1', occurredAt: '2026-11-23T10:00:00.000Z', correlationId: 'corr-g', source: 'generic', change: 'membership.added', user: { email: 'jane@acme.com', id: 'A1000001@AdobeID' }, group: 'AEM-Authors' },
-      { kind: 'delta', id: 'c2', occurredAt: '2026-11-23T10:00:00.000Z', correlationId: 'corr-g', source: 'generic', change: 'membership.removed', user: { email: 'omar@acme.com' }, group: 'AEM-Authors' },
+      { kind: 'delta', id: workIdFrom('c1'), occurredAt: '2026-11-23T10:00:00.000Z', correlationId: 'corr-g', source: 'generic', change: 'membership.added', user: { email: 'jane@acme.com', id: 'A1000001@AdobeID' }, group: 'AEM-Authors' },
+      { kind: 'delta', id: workIdFrom('c2'), occurredAt: '2026-11-23T10:00:00.000Z', correlationId: 'corr-g', source: 'generic', change: 'membership.removed', user: { email: 'omar@acme.com' }, group: 'AEM-Authors' },
     ]);
   });
 
@@ -127,8 +129,8 @@ describe('parseGenericDelivery', () => {
       genericChange({ id: 'c4', type: 'user.changed', group: undefined }),
     ]);
     expect(messages).toEqual([
-      { kind: 'delta', id: 'c3', occurredAt: '2026-11-23T10:00:00.000Z', correlationId: 'corr-g', source: 'generic', change: 'user.removed', user: { email: 'jane@acme.com', id: 'A1000001@AdobeID' } },
-      { kind: 'hint', id: 'c4', occurredAt: '2026-11-23T10:00:00.000Z', correlationId: 'corr-g', source: 'generic', user: { email: 'jane@acme.com', id: 'A1000001@AdobeID' }, reason: 'generic user.changed' },
+      { kind: 'delta', id: workIdFrom('c3'), occurredAt: '2026-11-23T10:00:00.000Z', correlationId: 'corr-g', source: 'generic', change: 'user.removed', user: { email: 'jane@acme.com', id: 'A1000001@AdobeID' } },
+      { kind: 'hint', id: workIdFrom('c4'), occurredAt: '2026-11-23T10:00:00.000Z', correlationId: 'corr-g', source: 'generic', user: { email: 'jane@acme.com', id: 'A1000001@AdobeID' }, reason: 'generic user.changed' },
     ]);
   });
 
