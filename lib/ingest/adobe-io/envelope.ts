@@ -62,6 +62,25 @@ type Envelope = z.infer<typeof Envelope>;
 const SYSTEM = 'io-events delivery';
 const RECIPIENT_FIELDS = ['recipientclientid', 'recipient_client_id'] as const;
 
+const DAY_MS = 86_400_000;
+/**
+ * Adobe retries a webhook delivery for up to 24 hours and keeps a journal of 7 days (I/O Events
+ * "retry" docs); our idempotency remembers an event for 15 days. An older event can only be a
+ * replay of a genuine delivery — a signature carries no time — whose deduplication may have expired.
+ * A removal is applied from the event itself (removal first), so an old one is not trusted: it
+ * becomes a re-check of the user from UMAPI, and cannot remove a user who has regained access.
+ */
+export const MAX_EVENT_AGE_MS = 7 * DAY_MS;
+
+function replayedRemoval(delta: { user: { email: string; id?: string }; group?: string | undefined }) {
+  return {
+    kind: 'hint' as const,
+    user: delta.user,
+    ...(delta.group ? { group: delta.group } : {}),
+    reason: `a removal that happened more than ${MAX_EVENT_AGE_MS / DAY_MS} days ago (a replay?): re-checked from UMAPI, not applied from the event`,
+  };
+}
+
 type Outcome = { message: WorkMessage } | { ignored: IgnoredEvent } | { skipped: SkippedEvent };
 
 interface Located {
@@ -163,7 +182,9 @@ function parseEvent({ item, at }: Located, expected: AdobeIoExpectations, contex
   const occurredMs = firstReadableTime(envelope, data);
   const facts = factsOf(data, occurredMs !== undefined);
   const fields = unreadable.map((f) => describe(at, f)).join('; ');
-  const decision = fields ? distrusted(decideAuditEvent(facts), facts, fields) : decideAuditEvent(facts);
+  const decided = fields ? distrusted(decideAuditEvent(facts), facts, fields) : decideAuditEvent(facts);
+  const stale = occurredMs !== undefined && Date.parse(context.receivedAt) - occurredMs > MAX_EVENT_AGE_MS;
+  const decision = stale && decided !== 'names no one' && decided.kind === 'delta' && decided.change !== 'membership.added' ? replayedRemoval(decided) : decided;
   if (decision === 'names no one') {
     return { skipped: { id, cause: 'unreadable', reason: `${SYSTEM}: unreadable ${fields}; names no user or group to re-check` } };
   }

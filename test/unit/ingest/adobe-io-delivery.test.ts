@@ -273,6 +273,13 @@ describe('parseAdobeIoDelivery: envelope', () => {
     expect(parse(event).messages).toMatchObject([{ kind: 'delta', occurredAt: context.receivedAt }]);
   });
 
+  it('does not apply a removal older than Adobe ever retries or journals (only a replay is that old): it becomes a re-check', () => {
+    const event = auditCloudEvent({ eventCode: 'USER_REMOVE', timeMs: Date.parse(context.receivedAt) - 8 * 86_400_000 });
+    expect(parse(event).messages).toMatchObject([{ kind: 'hint', reason: expect.stringContaining('re-checked from UMAPI') }]);
+    const recent = auditCloudEvent({ eventCode: 'USER_REMOVE', timeMs: Date.parse(context.receivedAt) - 6 * 86_400_000 });
+    expect(parse(recent).messages).toMatchObject([{ kind: 'delta', change: 'user.removed' }]);
+  });
+
   it('uses the first readable time when an earlier time field is unreadable', () => {
     const event = auditCloudEvent({ eventCode: 'USER_REMOVE' });
     const data = event['data'] as Record<string, unknown>;
