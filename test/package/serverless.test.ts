@@ -189,11 +189,12 @@ describe('IAM', () => {
     }
   });
 
-  it('gives each function only what it does: the webhook no table, replay no secrets', () => {
+  it('gives each function only what it does: the webhook no table, replay only the two queues', () => {
     const actionsOf = (roleId: string) => statements(roleId).flatMap((s) => asArray(s.Action).map(String));
 
     expect(actionsOf('WebhookRole').filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
     expect(actionsOf('ReplayRole')).not.toContain('secretsmanager:GetSecretValue');
+    expect(actionsOf('ReplayRole').filter((a) => !a.startsWith('sqs:') && !a.startsWith('logs:'))).toEqual([]);
     expect(actionsOf('WorkerRole')).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'dynamodb:PutItem']));
   });
 
