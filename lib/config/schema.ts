@@ -15,7 +15,7 @@ export const SecretRef = z
   .regex(SECRET_REF_PATTERN, {
     message: 'must be a secret reference: "env:NAME", "ssm:/path" or "secretsmanager:<arn>", never the secret itself',
   })
-  .describe('A secret reference: env:NAME, ssm:/path or secretsmanager:<arn>. Resolved once per cold start, never logged.');
+  .describe('A secret reference: env:NAME, ssm:/path or secretsmanager:<arn>. Resolved when first needed, cached 5 minutes, never logged.');
 
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. "https://author.acme.com"' });
 
