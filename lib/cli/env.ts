@@ -27,6 +27,8 @@ export interface ResolvedEnv {
   readonly env: Env;
   /** Where the variables came from, in words ("the local stack (.local-state/stack.env)"). */
   readonly source: string;
+  /** What named the configuration: `--config`, or `SYNC_CONFIG` (and where that came from). */
+  readonly configNamedBy: string;
 }
 
 export interface ResolveOptions {
@@ -37,19 +39,22 @@ export interface ResolveOptions {
 export function resolveEnv(base: Env, flags: EnvFlags, cwd: string, options: ResolveOptions = {}): ResolvedEnv {
   let env: Env = base;
   let source: string;
+  let exportedConfigWins = false;
   if (flags.envFile !== undefined) {
     env = { ...base, ...readEnvFile(resolve(cwd, flags.envFile), flags.envFile) };
     source = flags.envFile;
   } else if (flags.stage === undefined && existsSync(resolve(cwd, LOCAL_STACK_ENV))) {
     env = { ...base, ...readEnvFile(resolve(cwd, LOCAL_STACK_ENV), LOCAL_STACK_ENV) };
-    if (options.preferExportedConfig === true && base['SYNC_CONFIG']) env = { ...env, SYNC_CONFIG: base['SYNC_CONFIG'] };
+    exportedConfigWins = options.preferExportedConfig === true && Boolean(base['SYNC_CONFIG']);
+    if (exportedConfigWins) env = { ...env, SYNC_CONFIG: base['SYNC_CONFIG'] };
     source = `the local stack (${LOCAL_STACK_ENV})`;
   } else {
     source = flags.stage === undefined ? 'the environment' : `stage ${flags.stage} (exported variables)`;
   }
+  const configNamedBy = flags.config !== undefined ? '--config' : `SYNC_CONFIG (from ${exportedConfigWins ? 'the environment' : source})`;
   if (flags.config !== undefined) env = { ...env, SYNC_CONFIG: flags.config };
   if (flags.stage !== undefined) checkStage(env, flags.stage);
-  return { env, source };
+  return { env, source, configNamedBy };
 }
 
 function readEnvFile(path: string, shown: string): Env {
@@ -81,6 +86,16 @@ function checkStage(env: Env, stage: string): void {
       throw new CliFailure(`--stage ${stage}: ${name} is "${value}", not ${expected} — export the variables of stage ${stage} (docs/cli.md, "A deployed stage")`);
     }
   }
+}
+
+/**
+ * A configuration file that does not exist, named before anything connects: the fix names what
+ * named it (`--config`, or SYNC_CONFIG and where that came from). `ssm:` configurations are read later.
+ */
+export function requireConfigFile(env: Env, namedBy: string, cwd: string): void {
+  const ref = env['SYNC_CONFIG']?.trim();
+  if (!ref || ref.startsWith('ssm:') || existsSync(resolve(cwd, ref))) return;
+  throw new CliFailure(`the configuration file ${ref} does not exist — check the path given in ${namedBy}`);
 }
 
 /** The variables every command that connects needs. */

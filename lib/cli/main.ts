@@ -14,7 +14,7 @@ import { checkConfigCommand } from './check-config.js';
 import { connectAws, type CliRuntime } from './connect.js';
 import type { CliDeps, CliIo, Command, CommandContext } from './context.js';
 import { approveCommand, rejectCommand } from './decide.js';
-import { resolveEnv, type ResolveOptions } from './env.js';
+import { requireConfigFile, resolveEnv, type ResolveOptions } from './env.js';
 import { reportError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { commandHelp, toolHelp } from './help.js';
@@ -102,8 +102,9 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   const cwd = io.cwd ?? process.cwd();
   const environment = (options?: ResolveOptions) => resolveEnv(io.env, stringFlags(flags), cwd, options);
   const connect = async (): Promise<CliRuntime> => {
-    const { env, source } = environment();
+    const { env, source, configNamedBy } = environment();
     if (io.isTTY) err(`ims-sync: using ${source}\n`);
+    requireConfigFile(env, configNamedBy, cwd);
     return (deps.runtime ?? connectAws)(env, { log, metrics });
   };
   const context: CommandContext = {

@@ -63,6 +63,17 @@ describe('where the CLI connects', () => {
     );
   });
 
+  it('names --config, or SYNC_CONFIG and its source, when the configuration file does not exist; nothing connects', async () => {
+    const world = cliWorld();
+    const flag = await cli(['plan', '--config', 'config/sync.yml'], world, { cwd: dir });
+    await writeStackEnv('SYNC_CONFIG=config/gone.yaml\n');
+    const fromFile = await cli(['plan'], world, { cwd: dir });
+
+    expect(flag).toMatchObject({ code: 1, stderr: 'ims-sync plan failed: the configuration file config/sync.yml does not exist — check the path given in --config\n' });
+    expect(fromFile.stderr).toBe('ims-sync plan failed: the configuration file config/gone.yaml does not exist — check the path given in SYNC_CONFIG (from the local stack (.local-state/stack.env))\n');
+    expect(world.seenEnv).toEqual([]);
+  });
+
   it('fails with one line when the --env-file is missing', async () => {
     const { code, stderr } = await cli(['plan', '--env-file', 'nope.env'], cliWorld(), { cwd: dir });
     expect(code).toBe(1);
@@ -71,6 +82,8 @@ describe('where the CLI connects', () => {
 
   it('hands the resolved variables to the runtime factory, and tells a terminal where it connects', async () => {
     await writeStackEnv('TABLE_NAME=ims-group-sync-local\n');
+    await mkdir(join(dir, 'config'));
+    await writeFile(join(dir, 'config', 'demo.yaml'), '# the factory is a fake: only the path matters\n');
     const world = cliWorld();
     const { stderr } = await cli(['status', '--config', 'config/demo.yaml'], world, { cwd: dir, isTTY: true });
     expect(world.seenEnv).toEqual([{ TABLE_NAME: 'ims-group-sync-local', SYNC_CONFIG: 'config/demo.yaml' }]);
