@@ -14,7 +14,7 @@ import { checkConfigCommand } from './check-config.js';
 import { connectAws, type CliRuntime } from './connect.js';
 import type { CliDeps, CliIo, Command, CommandContext } from './context.js';
 import { approveCommand, rejectCommand } from './decide.js';
-import { requireConfigFile, resolveEnv, type ResolveOptions } from './env.js';
+import { requireConfigFile, requireLiveStack, resolveEnv, type ResolveOptions } from './env.js';
 import { reportError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { commandHelp, toolHelp } from './help.js';
@@ -102,8 +102,10 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   const cwd = io.cwd ?? process.cwd();
   const environment = (options?: ResolveOptions) => resolveEnv(io.env, stringFlags(flags), cwd, options);
   const connect = async (): Promise<CliRuntime> => {
-    const { env, source, configNamedBy } = environment();
+    const resolved = environment();
+    const { env, source, configNamedBy } = resolved;
     if (io.isTTY) err(`ims-sync: using ${source}\n`);
+    requireLiveStack(resolved);
     requireConfigFile(env, configNamedBy, cwd);
     return (deps.runtime ?? connectAws)(env, { log, metrics });
   };

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +73,26 @@ describe('where the CLI connects', () => {
     expect(flag).toMatchObject({ code: 1, stderr: 'ims-sync plan failed: the configuration file config/sync.yml does not exist — check the path given in --config\n' });
     expect(fromFile.stderr).toBe('ims-sync plan failed: the configuration file config/gone.yaml does not exist — check the path given in SYNC_CONFIG (from the local stack (.local-state/stack.env))\n');
     expect(world.seenEnv).toEqual([]);
+  });
+
+  it('refuses a stack.env whose stack is no longer running (by its pid), before any call', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    await writeStackEnv(`TABLE_NAME=ims-group-sync-local\nIMS_SYNC_LOCAL_STACK_PID=${dead}\n`);
+    const world = cliWorld();
+    const stale = await cli(['status'], world, { cwd: dir });
+
+    expect(stale).toMatchObject({ code: 1, stdout: '' });
+    expect(stale.stderr).toBe(
+      `ims-sync status failed: .local-state/stack.env was written by a local stack (pid ${dead}) that is no longer running — start it again with \`npm start\`, or remove the stale file (\`npm run stop\` does)\n`,
+    );
+    expect(world.seenEnv).toEqual([]);
+  });
+
+  it('uses a stack.env whose stack runs', async () => {
+    await writeStackEnv(`TABLE_NAME=ims-group-sync-local\nIMS_SYNC_LOCAL_STACK_PID=${process.pid}\n`);
+    const world = cliWorld();
+    expect((await cli(['status'], world, { cwd: dir })).code).toBe(0);
+    expect(world.seenEnv).toHaveLength(1);
   });
 
   it('fails with one line when the --env-file is missing', async () => {
