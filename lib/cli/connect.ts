@@ -11,7 +11,10 @@ import { loadSettings } from '../compose/settings.js';
 import type { Log, Metrics } from '../observability/log.js';
 import type { DeadLetters } from '../sync/ports.js';
 import type { SyncRuntime } from '../sync/runtime.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableRef } from '../aws/table.js';
 import { requireConnection, type Env } from './env.js';
+import { CliFailure } from './errors.js';
 
 /** The DLQ as `replay` and `status` use it. */
 export type CliDeadLetters = DeadLetters & Pick<DeadLetterAccess, 'depth'>;
@@ -46,6 +49,13 @@ export const connectAws: RuntimeFactory = async (env, { log, metrics }) => {
   exportAwsVariables(env);
   const settings = await loadSettings(env);
   const runtime = buildAwsRuntime(settings, env, { log, metrics, maxInlineWaitMs: CLI_MAX_INLINE_WAIT_MS });
+  try {
+    await requireReachableTable(runtime.table, env);
+  } catch (error) {
+    runtime.aws.sqs.destroy();
+    runtime.aws.dynamo.destroy();
+    throw error;
+  }
   let deadLetters: CliDeadLetters | undefined;
   return {
     sync: runtime,
@@ -63,6 +73,25 @@ export const connectAws: RuntimeFactory = async (env, { log, metrics }) => {
     },
   };
 };
+
+/**
+ * One cheap read before any command's work, so that an unreachable store is blamed on itself: else
+ * the first DynamoDB call may be the UMAPI budget's, and its failure read as "UMAPI read failed".
+ */
+async function requireReachableTable(table: TableRef, env: Env): Promise<void> {
+  try {
+    await table.dynamo.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'PROBE#ims-sync-cli', sk: '-' } }));
+  } catch (error) {
+    const where = env['AWS_ENDPOINT_URL_DYNAMODB'] ? `DynamoDB at ${env['AWS_ENDPOINT_URL_DYNAMODB']}` : `DynamoDB in ${env['AWS_REGION'] ?? 'the default region'}`;
+    const code = error instanceof Error ? ('code' in error && typeof error.code === 'string' ? error.code : error.name) : String(error);
+    const missing = error instanceof Error && error.name === 'ResourceNotFoundException';
+    throw new CliFailure(
+      missing
+        ? `${where} has no table ${table.tableName} — check TABLE_NAME (docs/cli.md, "Where it connects")`
+        : `${where} is not reachable (${code}) — start the local stack (\`npm start\`), or check the env file or the exported AWS variables (AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION, credentials)`,
+    );
+  }
+}
 
 /**
  * The AWS SDK reads endpoints, region and credentials only from the process environment

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveEnv } from '../../../lib/cli/env.js';
 import { ConfigError, TargetUnavailableError } from '../../../lib/errors.js';
@@ -93,6 +94,37 @@ describe('where the CLI connects', () => {
     const world = cliWorld();
     expect((await cli(['status'], world, { cwd: dir })).code).toBe(0);
     expect(world.seenEnv).toHaveLength(1);
+  });
+
+  it('blames DynamoDB at its endpoint, not UMAPI, when the store does not answer (the real AWS factory)', async () => {
+    const before = { ...process.env };
+    const closedPort = 'http://127.0.0.1:9';
+    try {
+      const { code, stdout, stderr } = await cli(['plan'], undefined, {
+        cwd: dir,
+        env: {
+          SYNC_CONFIG: fileURLToPath(new URL('../../../config/demo.yaml', import.meta.url)),
+          TABLE_NAME: 'ims-group-sync-local',
+          QUEUE_URL: 'http://127.0.0.1:9/123456789012/ims-group-sync-local-work.fifo',
+          AWS_ENDPOINT_URL_DYNAMODB: closedPort,
+          AWS_ENDPOINT_URL_SQS: closedPort,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_MAX_ATTEMPTS: '1',
+        },
+      });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `ims-sync plan failed: DynamoDB at ${closedPort} is not reachable (ECONNREFUSED) — start the local stack (\`npm start\`), or check the env file or the exported AWS variables (AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION, credentials)\n`,
+      );
+      expect(stderr).not.toMatch(/UMAPI/);
+    } finally {
+      // The real factory exports the AWS_* variables for the SDK: put the test process's back.
+      for (const name of Object.keys(process.env)) if (!(name in before)) delete process.env[name];
+      Object.assign(process.env, before);
+    }
   });
 
   it('fails with one line when the --env-file is missing', async () => {
