@@ -27,6 +27,16 @@ export interface DynamoRateLimiterOptions {
   readonly burst?: number;
   /** Lost optimistic races before giving up with ThrottledError (default 8). */
   readonly maxConflicts?: number;
+  /** Told before each in-process wait for a turn (the CLI shows it on a terminal). */
+  readonly onWait?: (wait: BudgetWait) => void;
+}
+
+/** A caller about to sleep `waitMs` for its reserved turn in `family`'s bucket. */
+export interface BudgetWait {
+  readonly family: UmapiFamily;
+  readonly waitMs: number;
+  /** The family's configured rate, requests per minute. */
+  readonly perMinute: number;
 }
 
 const BucketItem = z.object({ tokens: z.number(), updatedAt: z.number(), rev: z.number().int() });
@@ -76,7 +86,10 @@ export function createDynamoRateLimiter(table: TableRef, clock: Clock, options: 
           if (isConditionFailed(error)) continue;
           throw dynamoFailure('PutItem (rate bucket)', error);
         }
-        if (waitMs > 0) await clock.sleep(waitMs);
+        if (waitMs > 0) {
+          options.onWait?.({ family, waitMs, perMinute: options.perMinute[family] });
+          await clock.sleep(waitMs);
+        }
         return;
       }
       throw new ThrottledError('umapi', Math.ceil(1 / perMs), `umapi budget for ${family}: lost ${maxConflicts} races for the shared bucket; retry later`);

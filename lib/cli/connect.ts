@@ -5,7 +5,7 @@
  */
 import { createDeadLetterAccess, type DeadLetterAccess } from '../aws/dead-letters.js';
 import { requireEnv } from '../aws/env.js';
-import { readRateBuckets } from '../aws/rate-limiter.js';
+import { readRateBuckets, type BudgetWait } from '../aws/rate-limiter.js';
 import { buildAwsRuntime } from '../compose/runtime.js';
 import { loadSettings } from '../compose/settings.js';
 import type { Log, Metrics } from '../observability/log.js';
@@ -36,7 +36,14 @@ export interface CliRuntime {
   close(): Promise<void>;
 }
 
-export type RuntimeFactory = (env: Env, observability: { log: Log; metrics: Metrics }) => Promise<CliRuntime>;
+export interface RuntimeObservers {
+  readonly log: Log;
+  readonly metrics: Metrics;
+  /** Told before each wait for the shared UMAPI budget, so that a terminal shows it. */
+  readonly onBudgetWait?: (wait: BudgetWait) => void;
+}
+
+export type RuntimeFactory = (env: Env, observers: RuntimeObservers) => Promise<CliRuntime>;
 
 /**
  * An operator's process may wait for the shared UMAPI budget longer than a Lambda would (10 s
@@ -44,11 +51,11 @@ export type RuntimeFactory = (env: Env, observability: { log: Log; metrics: Metr
  */
 const CLI_MAX_INLINE_WAIT_MS = 60_000;
 
-export const connectAws: RuntimeFactory = async (env, { log, metrics }) => {
+export const connectAws: RuntimeFactory = async (env, { log, metrics, onBudgetWait }) => {
   requireConnection(env);
   exportAwsVariables(env);
   const settings = await loadSettings(env);
-  const runtime = buildAwsRuntime(settings, env, { log, metrics, maxInlineWaitMs: CLI_MAX_INLINE_WAIT_MS });
+  const runtime = buildAwsRuntime(settings, env, { log, metrics, maxInlineWaitMs: CLI_MAX_INLINE_WAIT_MS, ...(onBudgetWait ? { onBudgetWait } : {}) });
   try {
     await requireReachableTable(runtime.table, env);
   } catch (error) {

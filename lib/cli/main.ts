@@ -19,7 +19,8 @@ import { reportError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { commandHelp, toolHelp } from './help.js';
 import { planCommand } from './plan.js';
-import { silentProgress, terminalProgress } from './progress.js';
+import type { BudgetWait } from '../aws/rate-limiter.js';
+import { showBudgetWait, silentProgress, terminalProgress, type Progress } from './progress.js';
 import { reconcileCommand } from './reconcile.js';
 import { replayCommand } from './replay.js';
 import { statusCommand } from './status.js';
@@ -99,6 +100,9 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   const log = createMemoryLog(debug ? (line) => err(`[${line.level}] ${line.message} ${JSON.stringify(line.attributes)}\n`) : undefined);
   const metrics = createMemoryMetrics();
   let connected: Promise<CliRuntime> | undefined;
+  // Budget waits happen deep in UMAPI reads: shown on the progress line of the command running.
+  let shownProgress: Progress = silentProgress;
+  const onBudgetWait = (wait: BudgetWait) => showBudgetWait(shownProgress, wait);
   const cwd = io.cwd ?? process.cwd();
   const environment = (options?: ResolveOptions) => resolveEnv(io.env, stringFlags(flags), cwd, options);
   const connect = async (): Promise<CliRuntime> => {
@@ -107,12 +111,12 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     if (io.isTTY) err(`ims-sync: using ${source}\n`);
     requireLiveStack(resolved);
     requireConfigFile(env, configNamedBy, cwd);
-    return (deps.runtime ?? connectAws)(env, { log, metrics });
+    return (deps.runtime ?? connectAws)(env, { log, metrics, onBudgetWait });
   };
   const context: CommandContext = {
     out,
     err,
-    progress: (json) => (io.isTTY && !json ? terminalProgress(err) : silentProgress),
+    progress: (json) => (shownProgress = io.isTTY && !json ? terminalProgress(err) : silentProgress),
     connect: () => (connected ??= connect()),
     environment,
     cwd,

@@ -134,10 +134,29 @@ function renderHolds(holds: readonly RunTargetRecord[]): string {
   return `${table(['run', 'target', 'started', 'removals', 'reason'], rows)}\n  Decide with \`ims-sync approve <run> --target <id>\` or \`ims-sync reject <run> --target <id>\`.`;
 }
 
+interface BucketView {
+  readonly family: string;
+  /** As stored at `updatedAt`. */
+  readonly tokens: number;
+  /** Refilled up to now: at most 1 (the bucket size); below 0, requests already promised to waiting callers. */
+  readonly tokensNow: number;
+  /** When the next request may go: 0 now. */
+  readonly nextRequestInMs: number;
+  readonly updatedAt: string;
+}
+
 interface ThrottleView {
   readonly perMinute: { readonly users: number; readonly groups: number };
-  readonly buckets?: readonly RateBucketState[];
+  readonly buckets?: readonly BucketView[];
   readonly note?: string;
+}
+
+/** The shared token bucket (lib/aws/rate-limiter.ts): size 1, refilled at the family's rate, one token a request. */
+function bucketNow(bucket: RateBucketState, perMinute: number, now: number): BucketView {
+  const perMs = perMinute / 60_000;
+  const tokensNow = Math.min(1, bucket.tokens + Math.max(0, now - bucket.updatedAt) * perMs);
+  const nextRequestInMs = tokensNow >= 1 ? 0 : Math.ceil((1 - tokensNow) / perMs);
+  return { family: bucket.family, tokens: bucket.tokens, tokensNow, nextRequestInMs, updatedAt: new Date(bucket.updatedAt).toISOString() };
 }
 
 async function readThrottle(world: CliRuntime): Promise<ThrottleView> {
@@ -147,17 +166,26 @@ async function readThrottle(world: CliRuntime): Promise<ThrottleView> {
     return { perMinute, note: 'the current bucket state is not available from this runtime' };
   }
   const buckets = await read(world.rateBuckets);
-  return buckets.ok ? { perMinute, buckets: buckets.value } : { perMinute, note: `the buckets could not be read: ${buckets.error}` };
+  const now = world.sync.clock.now();
+  const rate = (family: string) => (family === 'groups' ? groupsPerMinute : usersPerMinute);
+  return buckets.ok ? { perMinute, buckets: buckets.value.map((b) => bucketNow(b, rate(b.family), now)) } : { perMinute, note: `the buckets could not be read: ${buckets.error}` };
 }
 
 function renderThrottle(view: ThrottleView): string {
-  const limits = `  Configured: ${view.perMinute.users} user reads and ${view.perMinute.groups} group reads a minute, shared by every function and this CLI.`;
-  const lines = [limits];
+  const lines = [
+    `  Configured: ${view.perMinute.users} user reads and ${view.perMinute.groups} group reads a minute, shared by every function and this CLI.`,
+    '  Each family is a token bucket: a request takes 1 token, tokens refill at that rate up to 1. Below 0,',
+    '  tokens are requests already promised to callers waiting their turn; a wait longer than 10 s (a minute',
+    '  for the CLI) is not held: the work waits in the queue instead.',
+  ];
   if (view.buckets !== undefined) {
     lines.push(
       view.buckets.length === 0
-        ? '  No request made yet: the buckets are full.'
-        : table(['family', 'tokens', 'updated'], view.buckets.map((b) => [b.family, b.tokens.toFixed(2), time(b.updatedAt)])),
+        ? '  No request made yet: the buckets are full (a request may go now).'
+        : table(
+            ['family', 'tokens now', 'next request', 'updated'],
+            view.buckets.map((b) => [b.family, b.tokensNow.toFixed(2), b.nextRequestInMs === 0 ? 'now' : `in ${Math.ceil(b.nextRequestInMs / 1000)} s`, b.updatedAt.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')]),
+          ),
     );
   }
   if (view.note !== undefined) lines.push(`  Note: ${view.note}.`);

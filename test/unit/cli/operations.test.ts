@@ -89,10 +89,14 @@ describe('ims-sync status', () => {
   it('shows the UMAPI buckets when the runtime can read them', async () => {
     const world = cliWorld();
     const base = await world.factory({}, { log: world.log, metrics: world.metrics });
-    const withBuckets = { ...world, factory: async () => ({ ...base, rateBuckets: async () => [{ family: 'users', tokens: -1.5, updatedAt: world.clock.now() }] }) };
+    const withBuckets = { ...world, factory: async () => ({ ...base, rateBuckets: async () => [{ family: 'users', tokens: -1.5, updatedAt: world.clock.now() }, { family: 'groups', tokens: 0.2, updatedAt: world.clock.now() - 60_000 }] }) };
     const { stdout } = await cli(['status'], withBuckets);
-    expect(stdout).toMatch(/FAMILY +TOKENS +UPDATED\n +users +-1\.50 +2026-11-23 10:00:00Z/);
+    // users: 25 a minute, 2.5 tokens short of a full bucket = 6 s; groups: refilled in the minute since.
+    expect(stdout).toMatch(/FAMILY +TOKENS NOW +NEXT REQUEST +UPDATED\n +users +-1\.50 +in 6 s +2026-11-23 10:00:00Z\n +groups +1\.00 +now +2026-11-23 09:59:00Z/);
+    expect(stdout).toContain('a request takes 1 token, tokens refill at that rate up to 1. Below 0,');
     expect(stdout).not.toContain('Note:');
+    const json = JSON.parse((await cli(['status', '--json'], withBuckets)).stdout) as { umapiBudget: { buckets: unknown[] } };
+    expect(json.umapiBudget.buckets[0]).toEqual({ family: 'users', tokens: -1.5, tokensNow: -1.5, nextRequestInMs: 6000, updatedAt: '2026-11-23T10:00:00.000Z' });
   });
 });
 
