@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { createMemoryLog, createMemoryMetrics } from '../observability/memory.js';
 import { GLOBAL_OPTIONS } from './args.js';
@@ -13,6 +14,7 @@ import { realAwsLookups } from './aws-lookups.js';
 import { checkConfigCommand } from './check-config.js';
 import { connectAws, type CliRuntime } from './connect.js';
 import type { CliDeps, CliIo, Command, CommandContext } from './context.js';
+import { deadLetterCommand } from './dead-letter.js';
 import { approveCommand, rejectCommand } from './decide.js';
 import { requireConfigFile, requireLiveStack, resolveEnv, type ResolveOptions } from './env.js';
 import { reportError, UsageError } from './errors.js';
@@ -40,6 +42,7 @@ export const COMMANDS: readonly Command[] = [
   rejectCommand,
   auditCommand,
   checkConfigCommand,
+  deadLetterCommand,
 ];
 
 export function version(): string {
@@ -122,6 +125,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     cwd,
     awsLookups: deps.awsLookups ?? realAwsLookups,
     newId: deps.newId ?? freshId,
+    ...(io.ask ? { ask: io.ask } : {}),
   };
   try {
     return await command.run(rest, context);
@@ -149,5 +153,15 @@ function stringFlags(values: Record<string, string | boolean | (string | boolean
 
 /** The process's own streams and environment. */
 export async function main(): Promise<ExitCode> {
-  return runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: process.stderr.isTTY === true });
+  const ask = process.stdin.isTTY === true ? askOnTerminal : undefined;
+  return runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: process.stderr.isTTY === true, ...(ask ? { ask } : {}) });
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await prompt.question(question);
+  } finally {
+    prompt.close();
+  }
 }
