@@ -277,3 +277,41 @@ describe('the configuration SYNC_CONFIG names', () => {
     expect(worker.filter((name) => name.endsWith('.yaml'))).toEqual([]);
   });
 });
+
+describe('numbers the docs quote', () => {
+  const docs = () => readFile(join(PROJECT, 'docs/deployment.md'), 'utf8');
+  /** The one number `pattern` captures in `text`: a phrase that is gone fails the test, it never passes silently. */
+  function quoted(text: string, pattern: RegExp): number[] {
+    const found = [...text.matchAll(new RegExp(pattern, 'g'))].map((m) => Number(m[1]));
+    expect(found, `docs should say ${pattern}`).not.toEqual([]);
+    return found;
+  }
+
+  it('docs/deployment.md states the queue and worker settings the template defines', async () => {
+    const text = await docs();
+    const work = resource('WorkQueue').Properties;
+    const worker = resource('WorkerLambdaFunction').Properties;
+    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1].Properties ?? {};
+    const maxReceiveCount = (work['RedrivePolicy'] as { maxReceiveCount: number }).maxReceiveCount;
+
+    for (const n of quoted(text, /after (\d+) receives/)) expect(n).toBe(maxReceiveCount);
+    for (const n of quoted(text, /maxReceiveCount (\d+)/)) expect(n).toBe(maxReceiveCount);
+    for (const n of quoted(text, /(\d+) receives ride out/)) expect(n).toBe(maxReceiveCount);
+    for (const n of quoted(text, /[Vv]isibility (\d+) s/)) expect(n).toBe(work['VisibilityTimeout']);
+    for (const n of quoted(text, /hides a received message for (\d+) s/)) expect(n).toBe(work['VisibilityTimeout']);
+    for (const n of quoted(text, /the worker's (\d+) s timeout/)) expect(n).toBe(worker['Timeout']);
+    for (const n of quoted(text, /(\d+) days retention/)) expect(n * 86_400).toBe(work['MessageRetentionPeriod']);
+    for (const n of quoted(text, /batch (\d+)/)) expect(n).toBe(mapping['BatchSize']);
+  });
+
+  it('docs/deployment.md states the schedule, the worker concurrency and the log retention the template defines', async () => {
+    const text = await docs();
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties['ScheduleExpression']);
+    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1].Properties ?? {};
+    const retention = ofType('AWS::Logs::LogGroup').map(([, g]) => g.Properties['RetentionInDays']);
+
+    for (const n of quoted(text, /`rate\((\d+) hours\)`/)) expect(rules).toEqual([`rate(${n} hours)`]);
+    for (const n of quoted(text, /`workerConcurrency` \| `(\d+)`/)) expect(mapping['ScalingConfig']).toEqual({ MaximumConcurrency: n });
+    for (const n of quoted(text, /`logRetentionInDays` \| `(\d+)`/)) expect(new Set(retention)).toEqual(new Set([n]));
+  });
+});
