@@ -10,7 +10,7 @@ import { expectPositionals, parseCommand } from './args.js';
 import type { CliRuntime, RateBucketState } from './connect.js';
 import type { Command } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { json, table, time } from './format.js';
+import { isoTime, json, table, time } from './format.js';
 
 /** Run records shown; each run has one record per target. */
 const RECENT_RUNS = 20;
@@ -73,7 +73,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
         json({
           queues: queues.ok ? queues.value : { unavailable: queues.error },
           runs: recent ? recent.map(withoutHeld) : { unavailable: errorOf(runs) },
-          deferred: deferredCounts ?? { unavailable: errorOf(deferred) },
+          deferred: deferredCounts ? deferredCounts.map((c) => ({ ...c, oldest: isoTime(c.oldest) })) : { unavailable: errorOf(deferred) },
           holds: holds ? holds.map(withoutHeld) : { unavailable: errorOf(runs) },
           umapiBudget: throttle,
         }),
@@ -97,10 +97,10 @@ Exit: 0 everything was read, 1 some part could not be read.`,
 
 const unavailable = (error: string): string => `  unavailable: ${error}`;
 
-/** The held slice can be large: the JSON status names the run, `plan`/`approve` deal with the rest. */
-function withoutHeld(record: RunTargetRecord): Omit<RunTargetRecord, 'held'> {
-  const { held: _held, ...rest } = record;
-  return rest;
+/** The held slice can be large: the JSON status names the run, `plan`/`approve` deal with the rest. Times in ISO 8601. */
+function withoutHeld(record: RunTargetRecord) {
+  const { held: _held, startedAt, snapshotAt, ...rest } = record;
+  return { ...rest, startedAt: isoTime(startedAt), ...(snapshotAt !== undefined ? { snapshotAt: isoTime(snapshotAt) } : {}) };
 }
 
 function renderRuns(runs: readonly RunTargetRecord[]): string {
@@ -156,7 +156,7 @@ function bucketNow(bucket: RateBucketState, perMinute: number, now: number): Buc
   const perMs = perMinute / 60_000;
   const tokensNow = Math.min(1, bucket.tokens + Math.max(0, now - bucket.updatedAt) * perMs);
   const nextRequestInMs = tokensNow >= 1 ? 0 : Math.ceil((1 - tokensNow) / perMs);
-  return { family: bucket.family, tokens: bucket.tokens, tokensNow, nextRequestInMs, updatedAt: new Date(bucket.updatedAt).toISOString() };
+  return { family: bucket.family, tokens: bucket.tokens, tokensNow, nextRequestInMs, updatedAt: isoTime(bucket.updatedAt) };
 }
 
 async function readThrottle(world: CliRuntime): Promise<ThrottleView> {

@@ -124,8 +124,7 @@ function resultViews(plans: readonly TargetPlanView[], applied: Applied): Target
     const report = applied.report?.targets.find((t) => t.targetId === targetId);
     // Another target's failure hides this one's counts; its work is done and in the audit trail.
     if (report === undefined) return { ...none, status: 'done' };
-    if (report.status === 'already-done') return { ...none, status: 'already-done' };
-    if (report.status === 'not-concerned') return { ...none, status: 'nothing-to-do' };
+    if (report.status !== 'applied') return { ...none, status: report.status === 'already-done' ? 'already-done' : 'nothing-to-do' };
     const { outcome } = report;
     const counts = { applied: outcome.applied.length, skippedNewer: outcome.skippedNewer, deferred: outcome.deferred };
     return { targetId, status: counts.applied > 0 ? 'applied' : 'nothing-to-do', ...counts };

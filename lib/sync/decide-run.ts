@@ -4,7 +4,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { fanOut } from './fan-out.js';
-import type { RunTargetRecord } from './ports.js';
+import type { RunStatus, RunTargetRecord } from './ports.js';
 import type { SyncRuntime } from './runtime.js';
 
 export interface RunDecision {
@@ -12,6 +12,8 @@ export interface RunDecision {
   readonly targetId: string;
   readonly outcome: 'approved' | 'rejected' | 'not-held';
   readonly queuedMessages: number;
+  /** The run's status for this target after the decision: for `not-held`, what had already happened. */
+  readonly status: RunStatus;
 }
 
 export async function decideRun(
@@ -35,17 +37,24 @@ async function decideOne(record: RunTargetRecord, decision: 'approve' | 'reject'
   if (decision === 'reject') {
     const moved = await runs.transition(runId, targetId, 'HELD', 'REJECTED');
     if (moved) rt.log.info('held removals rejected', { runId, targetId });
-    return { runId, targetId, outcome: moved ? 'rejected' : 'not-held', queuedMessages: 0 };
+    if (moved) return { runId, targetId, outcome: 'rejected', queuedMessages: 0, status: 'REJECTED' };
+    return { runId, targetId, outcome: 'not-held', queuedMessages: 0, status: await currentStatus(record, rt) };
   }
   // Claim first (HELD -> APPROVING), so a reject can no longer win; then queue; then APPROVED. A
   // failure in between leaves the run APPROVING: approving again queues the same message ids, which
   // the queue deduplicates and the worker applies once.
   const claimed = record.status === 'APPROVING' || (record.status === 'HELD' && (await runs.transition(runId, targetId, 'HELD', 'APPROVING')));
-  if (!claimed) return { runId, targetId, outcome: 'not-held', queuedMessages: 0 };
+  if (!claimed) return { runId, targetId, outcome: 'not-held', queuedMessages: 0, status: await currentStatus(record, rt) };
   const snapshotAt = new Date(record.snapshotAt ?? record.startedAt).toISOString();
   const messages = record.held ? fanOut(record.held, { runId, targetId, snapshotAt, correlationId: runId, part: 'approved' }) : [];
   if (messages.length > 0) await rt.queue.send(messages);
   await runs.transition(runId, targetId, 'APPROVING', 'APPROVED');
   rt.log.info('held removals approved and queued', { runId, targetId, messages: messages.length });
-  return { runId, targetId, outcome: 'approved', queuedMessages: messages.length };
+  return { runId, targetId, outcome: 'approved', queuedMessages: messages.length, status: 'APPROVED' };
+}
+
+/** Read again: a concurrent decision may have moved the run since it was first read. */
+async function currentStatus(record: RunTargetRecord, rt: Pick<SyncRuntime, 'stores'>): Promise<RunStatus> {
+  const now = (await rt.stores.runs.get(record.runId)).find((r) => r.targetId === record.targetId);
+  return now?.status ?? record.status;
 }

@@ -72,7 +72,7 @@ describe('ims-sync status', () => {
     expect(status['queues']).toEqual({ queue: { visible: 1, inFlight: 0 }, deadLetter: { visible: 0, inFlight: 0 } });
     expect(status['holds']).toEqual([expect.objectContaining({ targetId: 'acme-campaign', status: 'HELD' })]);
     expect(JSON.stringify(status['holds'])).not.toContain('"held"');
-    expect(status['deferred']).toEqual([{ targetId: 'acme-campaign', users: 1, groups: 0, oldest: world.clock.now() }]);
+    expect(status['deferred']).toEqual([{ targetId: 'acme-campaign', users: 1, groups: 0, oldest: new Date(world.clock.now()).toISOString() }]);
     expect(status['umapiBudget']).toMatchObject({ perMinute: { users: 25, groups: 5 } });
   });
 
