@@ -20,6 +20,7 @@ const { DEMO_ORG_ID } = await import('./fixtures/demo-org.js');
 const { launchers, watchLaunchers } = await import('./lifetime.js');
 const { LOCAL_STACK_PID } = await import('../lib/cli/env.js');
 const { stackEnvPath, stateDir } = await import('./state-dir.js');
+const { countRuns, RUN_RECORDS_READ } = await import('../lib/cli/status.js');
 
 const args = new Set(process.argv.slice(2));
 const unknown = [...args].filter((a) => !['--demo', '--persist'].includes(a));
@@ -102,17 +103,26 @@ async function dlqDepth(): Promise<number | 'unknown'> {
   }
 }
 
+/** As `ims-sync status` counts them, from the run records (a run started by the CLI counts too). */
+async function runCount(): Promise<number | 'unknown'> {
+  try {
+    return countRuns(await stack.runtime.stores.runs.list(RUN_RECORDS_READ));
+  } catch {
+    return 'unknown';
+  }
+}
+
 let lastPlain = '';
 const refresh = async (): Promise<void> => {
   const stats = stack.stats();
-  const dlq = await dlqDepth();
+  const counts = { dlqDepth: await dlqDepth(), runs: await runCount() };
   if (tty) {
     clearStatus();
-    statusLines = ['─'.repeat(72), ...summaryTable(stats, dlq)];
+    statusLines = ['─'.repeat(72), ...summaryTable(stats, counts)];
     drawStatus();
     return;
   }
-  const line = summaryLine(stats, dlq);
+  const line = summaryLine(stats, counts);
   if (line !== lastPlain) console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   lastPlain = line;
 };

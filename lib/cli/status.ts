@@ -10,12 +10,17 @@ import { expectPositionals, parseCommand } from './args.js';
 import type { CliRuntime, RateBucketState } from './connect.js';
 import type { Command } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { isoTime, json, table, time } from './format.js';
+import { isoTime, json, plural, table, time } from './format.js';
 
 /** Run records shown; each run has one record per target. */
 const RECENT_RUNS = 20;
-/** Run records searched for removals still awaiting a decision. */
-const HOLD_SEARCH = 200;
+/** Run records read: searched for removals still awaiting a decision, and counted as runs (as `npm start`'s summary does). */
+export const RUN_RECORDS_READ = 200;
+
+/** Reconciliation runs among run records (one record per target of a run), as status and the local stack's summary count them. */
+export function countRuns(records: readonly Pick<RunTargetRecord, 'runId'>[]): number {
+  return new Set(records.map((r) => r.runId)).size;
+}
 
 type Part<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
@@ -60,7 +65,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
     progress.update('Reading queues and state');
     const [queues, runs, deferred, throttle] = await Promise.all([
       read(() => world.deadLetters().depth()),
-      read(() => world.sync.stores.runs.list(HOLD_SEARCH)),
+      read(() => world.sync.stores.runs.list(RUN_RECORDS_READ)),
       read(() => world.sync.stores.deferred.list()),
       readThrottle(world),
     ]).finally(() => progress.done());
@@ -72,6 +77,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
       ctx.out(
         json({
           queues: queues.ok ? queues.value : { unavailable: queues.error },
+          runCount: runs.ok ? countRuns(runs.value) : null,
           runs: recent ? recent.map(withoutHeld) : { unavailable: errorOf(runs) },
           deferred: deferredCounts ? deferredCounts.map((c) => ({ ...c, oldest: isoTime(c.oldest) })) : { unavailable: errorOf(deferred) },
           holds: holds ? holds.map(withoutHeld) : { unavailable: errorOf(runs) },
@@ -81,7 +87,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
     } else {
       const sections = [
         `Queues (approximate):\n${queues.ok ? table(['queue', 'waiting', 'in flight'], [['work', queues.value.queue.visible, queues.value.queue.inFlight], ['dead-letter', queues.value.deadLetter.visible, queues.value.deadLetter.inFlight]]) : unavailable(queues.error)}`,
-        `Last reconciliation runs (newest first):\n${recent ? renderRuns(recent) : unavailable(errorOf(runs))}`,
+        `Last reconciliation runs (newest first${runs.ok ? `; ${plural(countRuns(runs.value), 'run')} recorded, one row per target` : ''}):\n${recent ? renderRuns(recent) : unavailable(errorOf(runs))}`,
         `Deferred (retried by each reconciliation):\n${deferredCounts ? renderDeferred(deferredCounts) : unavailable(errorOf(deferred))}`,
         `Removals held by the guard, awaiting a decision:\n${holds ? renderHolds(holds) : unavailable(errorOf(runs))}`,
         `UMAPI budget (client ${world.sync.config.org.clientId}):\n${renderThrottle(throttle)}`,
