@@ -15,7 +15,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { runDemo } = await import('./demo.js');
 const { FRIENDLY_PORTS, startStack } = await import('./stack.js');
-const { box, exportLines, genericCurlExample, summaryLine, summaryTable } = await import('./summary.js');
+const { box, exportLines, summaryLine, summaryTable } = await import('./summary.js');
+const { genericCurlExample } = await import('./examples.js');
 const { DEMO_ORG_ID } = await import('./fixtures/demo-org.js');
 const { launchers, watchLaunchers } = await import('./lifetime.js');
 const { LOCAL_STACK_PID } = await import('../lib/cli/env.js');

@@ -91,20 +91,3 @@ export function box(title: string, lines: readonly string[]): string {
 export function exportLines(env: Readonly<Record<string, string>>): string[] {
   return Object.entries(env).map(([name, value]) => `export ${name}='${value.replace(/'/g, `'\\''`)}'`);
 }
-
-/**
- * A copy-paste example of the generic webhook, signed with openssl as the server verifies it:
- * hex HMAC-SHA256 over "<timestamp>.<raw body>" (contracts/io-events.md §6).
- */
-export function genericCurlExample(webhookUrl: string, imsUrl: string, orgId: string): string[] {
-  return [
-    `# 1. change IMS: Li joins AEM-DAM-Users`,
-    `curl -sS -X POST ${imsUrl}/__ims/org -d '{"op":"addUserToGroup","email":"li@acme.com","group":"AEM-DAM-Users"}'`,
-    `# 2. tell the sync, signed with DEMO_WEBHOOK_SECRET (run the export block first)`,
-    `TS=$(date +%s)`,
-    `BODY='{"id":"chg-'$TS'","orgId":"${orgId}","occurredAt":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","type":"membership.added","user":{"email":"li@acme.com"},"group":"AEM-DAM-Users"}'`,
-    `SIG=$(printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$DEMO_WEBHOOK_SECRET" | sed 's/^.*= //')`,
-    `curl -sS -X POST ${webhookUrl}/webhooks/generic -H 'content-type: application/json' \\`,
-    `  -H "x-ims-sync-timestamp: $TS" -H "x-ims-sync-signature: sha256=$SIG" --data-binary "$BODY"`,
-  ];
-}
