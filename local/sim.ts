@@ -8,8 +8,11 @@ import { startAemSimulator } from './simulators/aem/index.js';
 import { startCampaignSimulator } from './simulators/campaign/index.js';
 import { startImsSimulator } from './simulators/ims/index.js';
 import { DEMO_SECRET_DEFAULTS, FRIENDLY_PORTS, portIfFree } from './stack.js';
+import { movedPortNotes, simulatorCurlExamples } from './examples.js';
+import { launchers, watchLaunchers } from './lifetime.js';
 import { box } from './summary.js';
 
+const launchedBy = launchers();
 const fixture = demoOrg();
 const aemPassword = process.env.DEMO_AEM_PASSWORD || DEMO_SECRET_DEFAULTS.DEMO_AEM_PASSWORD;
 const campaignPassword = process.env.DEMO_CAMPAIGN_PASSWORD || DEMO_SECRET_DEFAULTS.DEMO_CAMPAIGN_PASSWORD;
@@ -40,26 +43,23 @@ console.log(
     `Campaign     ${campaign.url}     logon ims-sync / ${campaignPassword}`,
   ]),
 );
-const org = encodeURIComponent(DEMO_ORG_ID);
-console.log(`
-# a token, then the org's users (directOnly=false: profiles reached through user groups too)
-TOKEN=$(curl -sS -X POST ${ims.url}/ims/token/v3 -d grant_type=client_credentials -d client_id=${DEMO_CLIENT_ID} -d client_secret=${fixture.clientSecret} | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
-curl -sS -H "Authorization: Bearer $TOKEN" -H 'X-Api-Key: ${DEMO_CLIENT_ID}' '${ims.url}/v2/usermanagement/users/${org}/0?directOnly=false'
-
-# change the org
-curl -sS -X POST ${ims.url}/__ims/org -d '{"op":"addUserToGroup","email":"li@acme.com","group":"AEM-DAM-Users"}'
-
-# AEM: find a group's home, then its declared members
-curl -sS -u ims-sync-service:${aemPassword} '${aemProd.url}/bin/querybuilder.json?path=/home/groups&type=rep:Group&property=rep:authorizableId&property.value=AEM-Authors&p.hits=selective&p.properties=jcr:path'
-curl -sS -u ims-sync-service:${aemPassword} '${aemProd.url}<home>.rw.json?props=declaredMembers'
-
-# every simulator: state, counts, faults (e.g. a 30 s outage)
-curl -sS ${aemProd.url}/__sim/state
-curl -sS ${campaign.url}/__sim/counts
-curl -sS -X POST ${aemProd.url}/__sim/faults -d '{"outageMs":30000}'
-
-Ctrl-C stops them.
-`);
+const moved = movedPortNotes([
+  { name: 'IMS / UMAPI', usual: FRIENDLY_PORTS.ims, url: ims.url },
+  { name: 'AEM prod', usual: FRIENDLY_PORTS.aemProd, url: aemProd.url },
+  { name: 'AEM stage', usual: FRIENDLY_PORTS.aemStage, url: aemStage.url },
+  { name: 'Campaign', usual: FRIENDLY_PORTS.campaign, url: campaign.url },
+]);
+for (const note of moved) console.log(note);
+const examples = simulatorCurlExamples({
+  ims: ims.url,
+  aemProd: aemProd.url,
+  campaign: campaign.url,
+  orgId: DEMO_ORG_ID,
+  clientId: DEMO_CLIENT_ID,
+  clientSecret: fixture.clientSecret,
+  aemPassword,
+});
+console.log(`\n${examples.join('\n')}\n\nCtrl-C stops them.\n`);
 
 let stopping = false;
 const shutdown = async (): Promise<void> => {
@@ -72,3 +72,5 @@ const shutdown = async (): Promise<void> => {
 };
 process.on('SIGINT', () => void shutdown());
 process.on('SIGTERM', () => void shutdown());
+// As the stack: it stops with the npm/npx/tsx process that launched it (local/lifetime.ts).
+watchLaunchers(launchedBy, () => void shutdown());

@@ -5,9 +5,9 @@
  *   npm start -- --persist    keep DynamoDB on disk in .local-state/ between runs
  *   npm start -- --demo       run the scripted demo against a fresh stack and exit with its verdict
  *   npm run demo              the same as --demo
+ *   npm run stop              stop a stack running in the background (local/stop.ts)
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 // The AWS SDK warns on every run under Node 20 that its 2027 releases need Node 22; this package
 // supports Node >= 20.19 (package.json engines), so the console stays for what matters.
@@ -15,8 +15,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { runDemo } = await import('./demo.js');
 const { FRIENDLY_PORTS, startStack } = await import('./stack.js');
-const { box, exportLines, genericCurlExample, summaryLine, summaryTable } = await import('./summary.js');
+const { box, exportLines, summaryLine, summaryTable } = await import('./summary.js');
+const { genericCurlExample } = await import('./examples.js');
 const { DEMO_ORG_ID } = await import('./fixtures/demo-org.js');
+const { launchers, watchLaunchers } = await import('./lifetime.js');
+const { LOCAL_STACK_PID } = await import('../lib/cli/env.js');
+const { stackEnvPath, stateDir } = await import('./state-dir.js');
+const { countRuns, RUN_RECORDS_READ } = await import('../lib/cli/status.js');
 
 const args = new Set(process.argv.slice(2));
 const unknown = [...args].filter((a) => !['--demo', '--persist'].includes(a));
@@ -29,6 +34,9 @@ if (args.has('--demo')) {
   const result = await runDemo();
   process.exit(result.ok ? 0 : 1);
 }
+
+// Found now, while they all run: a wrapper killed during start-up is noticed as soon as the stack is up.
+const launchedBy = launchers();
 
 const SCHEDULE_EVERY_MS = 5 * 60_000;
 const REFRESH_MS = 2000;
@@ -49,13 +57,13 @@ const printLog = (line: string): void => {
   drawStatus();
 };
 
-const STATE_DIR = fileURLToPath(new URL('../.local-state/', import.meta.url));
+const STATE_DIR = stateDir();
 /** The CLI reads this by default (lib/cli/env.ts, LOCAL_STACK_ENV), so `ims-sync` talks to this stack. */
-const ENV_FILE = `${STATE_DIR}stack.env`;
+const ENV_FILE = stackEnvPath();
 
 let persistDir: string | undefined;
 if (args.has('--persist')) {
-  persistDir = `${STATE_DIR}dynamodb`;
+  persistDir = `${STATE_DIR}/dynamodb`;
   mkdirSync(persistDir, { recursive: true });
 }
 
@@ -81,17 +89,11 @@ console.log(
     `schedule       now, then every ${SCHEDULE_EVERY_MS / 60_000} min   ·   simulator state: GET <url>/__sim/state`,
   ]),
 );
-mkdirSync(STATE_DIR, { recursive: true });
-const envText = `# written by \`npm start\` (local/start.ts) for the CLI; removed when the stack stops\n${Object.entries(stack.env)
-  .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
-  .join('\n')}\n`;
-writeFileSync(ENV_FILE, envText, { mode: 0o600 });
-
 console.log(`\n# The CLI (bin/ims-sync.js) reads .local-state/stack.env by default. For other tools, paste:`);
 for (const line of exportLines(stack.env)) console.log(line);
 console.log('\n# Try it: a signed generic webhook');
 for (const line of genericCurlExample(urls.webhook, urls.ims, DEMO_ORG_ID)) console.log(line);
-console.log('\nCtrl-C stops everything.\n');
+console.log(`\nCtrl-C stops everything. In the background: \`npm run stop\` (or SIGTERM to the command you started). Stack pid ${process.pid}.\n`);
 
 async function dlqDepth(): Promise<number | 'unknown'> {
   try {
@@ -102,22 +104,43 @@ async function dlqDepth(): Promise<number | 'unknown'> {
   }
 }
 
+/** As `ims-sync status` counts them, from the run records (a run started by the CLI counts too). */
+async function runCount(): Promise<number | 'unknown'> {
+  try {
+    return countRuns(await stack.runtime.stores.runs.list(RUN_RECORDS_READ));
+  } catch {
+    return 'unknown';
+  }
+}
+
 let lastPlain = '';
 const refresh = async (): Promise<void> => {
   const stats = stack.stats();
-  const dlq = await dlqDepth();
+  const counts = { dlqDepth: await dlqDepth(), runs: await runCount() };
   if (tty) {
     clearStatus();
-    statusLines = ['─'.repeat(72), ...summaryTable(stats, dlq)];
+    statusLines = ['─'.repeat(72), ...summaryTable(stats, counts)];
     drawStatus();
     return;
   }
-  const line = summaryLine(stats, dlq);
+  const line = summaryLine(stats, counts);
   if (line !== lastPlain) console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   lastPlain = line;
 };
 const timer = setInterval(() => void refresh(), tty ? REFRESH_MS : PLAIN_EVERY_MS);
 void refresh();
+
+let envText: string | undefined;
+/** Only our own file: another stack started since may have written its own. */
+function removeEnvFile(): void {
+  try {
+    if (envText !== undefined && readFileSync(ENV_FILE, 'utf8') === envText) rmSync(ENV_FILE);
+  } catch {
+    // Already gone.
+  }
+}
+// However the process ends (an uncaught error, process.exit), the file goes with it.
+process.on('exit', removeEnvFile);
 
 let stopping = false;
 const shutdown = async (signal: string): Promise<void> => {
@@ -127,16 +150,12 @@ const shutdown = async (signal: string): Promise<void> => {
     process.exit(130);
   }
   stopping = true;
+  stopWatching();
   clearInterval(timer);
   clearStatus();
   statusLines = [];
   console.log(`\n${signal}: stopping the local stack…`);
-  try {
-    // Only our own file: another stack started since may have written its own.
-    if (readFileSync(ENV_FILE, 'utf8') === envText) rmSync(ENV_FILE);
-  } catch {
-    // Already gone.
-  }
+  removeEnvFile();
   try {
     await stack.stop();
     console.log('stopped.');
@@ -149,3 +168,13 @@ const shutdown = async (signal: string): Promise<void> => {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGHUP', () => void shutdown('SIGHUP'));
+// A signal to npm or npx does not always reach this process: it stops when its launcher is gone.
+const stopWatching = watchLaunchers(launchedBy, (gone) => void shutdown(`${gone.command} (pid ${gone.pid}) has exited`));
+
+// Written last, once every way of stopping is in place: whoever sees the file can stop the stack.
+mkdirSync(STATE_DIR, { recursive: true });
+// The pid lets the CLI tell a stale file (a stack killed outright) and `npm run stop` find this process.
+envText = `# written by \`npm start\` (local/start.ts) for the CLI; removed when the stack stops\n${Object.entries({ ...stack.env, [LOCAL_STACK_PID]: String(process.pid) })
+  .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
+  .join('\n')}\n`;
+writeFileSync(ENV_FILE, envText, { mode: 0o600 });

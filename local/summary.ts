@@ -43,8 +43,15 @@ export function statsFrom(metrics: MetricTotals, targetIds: readonly string[], b
 
 const sum = (values: Readonly<Record<string, number>>): number => Object.values(values).reduce((a, b) => a + b, 0);
 
-/** One line: `events in 3 · applied acme-prod-author 4, … · deferred 2 · throttled 0 · rejected 0 · DLQ 0`. */
-export function summaryLine(stats: StackStats, dlqDepth: number | 'unknown'): string {
+/** What the summary reads from the stack's stores rather than its metrics. */
+export interface StoreCounts {
+  readonly dlqDepth: number | 'unknown';
+  /** Reconciliation runs recorded in the table, counted as `ims-sync status` counts them (countRuns). */
+  readonly runs: number | 'unknown';
+}
+
+/** One line: `events in 3 · applied acme-prod-author 4, … · deferred 2 · throttled 0 · rejected 0 · runs 1 · DLQ 0`. */
+export function summaryLine(stats: StackStats, { dlqDepth, runs }: StoreCounts): string {
   const applied = Object.entries(stats.applied).map(([t, n]) => `${t} ${n}`).join(', ');
   const failed = sum(stats.failed);
   return [
@@ -54,19 +61,19 @@ export function summaryLine(stats: StackStats, dlqDepth: number | 'unknown'): st
     `throttled ${stats.throttled}`,
     `rejected ${stats.rejected}`,
     ...(failed > 0 ? [`failed ${failed}`] : []),
-    `runs ${stats.reconcileRuns}`,
+    `runs ${runs}`,
     `DLQ ${dlqDepth}`,
   ].join(' · ');
 }
 
 /** A table for a TTY: one row per target. */
-export function summaryTable(stats: StackStats, dlqDepth: number | 'unknown'): string[] {
+export function summaryTable(stats: StackStats, { dlqDepth, runs }: StoreCounts): string[] {
   const targets = Object.keys(stats.applied);
   const width = Math.max(6, ...targets.map((t) => t.length));
   const row = (cells: readonly (string | number)[]): string =>
     `  ${String(cells[0]).padEnd(width)}  ${cells.slice(1).map((c) => String(c).padStart(8)).join('  ')}`;
   return [
-    `  events in ${stats.eventsIn}   rejected ${stats.rejected}   throttled ${stats.throttled}   reconcile runs ${stats.reconcileRuns}   DLQ depth ${dlqDepth}`,
+    `  events in ${stats.eventsIn}   rejected ${stats.rejected}   throttled ${stats.throttled}   reconcile runs ${runs}   DLQ depth ${dlqDepth}`,
     row(['target', 'applied', 'failed', 'deferred']),
     ...targets.map((t) => row([t, stats.applied[t] ?? 0, stats.failed[t] ?? 0, stats.deferred[t] ?? 0])),
   ];
@@ -83,21 +90,4 @@ export function box(title: string, lines: readonly string[]): string {
 /** `export NAME='value'` lines, quoted for a POSIX shell. */
 export function exportLines(env: Readonly<Record<string, string>>): string[] {
   return Object.entries(env).map(([name, value]) => `export ${name}='${value.replace(/'/g, `'\\''`)}'`);
-}
-
-/**
- * A copy-paste example of the generic webhook, signed with openssl as the server verifies it:
- * hex HMAC-SHA256 over "<timestamp>.<raw body>" (contracts/io-events.md §6).
- */
-export function genericCurlExample(webhookUrl: string, imsUrl: string, orgId: string): string[] {
-  return [
-    `# 1. change IMS: Li joins AEM-DAM-Users`,
-    `curl -sS -X POST ${imsUrl}/__ims/org -d '{"op":"addUserToGroup","email":"li@acme.com","group":"AEM-DAM-Users"}'`,
-    `# 2. tell the sync, signed with DEMO_WEBHOOK_SECRET (run the export block first)`,
-    `TS=$(date +%s)`,
-    `BODY='{"id":"chg-'$TS'","orgId":"${orgId}","occurredAt":"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'","type":"membership.added","user":{"email":"li@acme.com"},"group":"AEM-DAM-Users"}'`,
-    `SIG=$(printf '%s.%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$DEMO_WEBHOOK_SECRET" | sed 's/^.*= //')`,
-    `curl -sS -X POST ${webhookUrl}/webhooks/generic -H 'content-type: application/json' \\`,
-    `  -H "x-ims-sync-timestamp: $TS" -H "x-ims-sync-signature: sha256=$SIG" --data-binary "$BODY"`,
-  ];
 }

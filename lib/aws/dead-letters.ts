@@ -91,6 +91,7 @@ function toDeadLetter(message: Message): DeadLetter | undefined {
     sentAt: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : undefined,
     correlationId: message.MessageAttributes?.['correlationId']?.StringValue,
     ...(message.MessageAttributes?.['reason']?.StringValue ? { reason: message.MessageAttributes['reason'].StringValue } : {}),
+    ...(message.MessageAttributes?.['parkedFrom']?.StringValue ? { parkedFrom: message.MessageAttributes['parkedFrom'].StringValue } : {}),
   };
 }
 

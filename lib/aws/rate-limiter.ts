@@ -36,6 +36,16 @@ export interface DynamoRateLimiterOptions {
   readonly reconcileShare?: number;
   /** Lost optimistic races before giving up with ThrottledError (default 8). */
   readonly maxConflicts?: number;
+  /** Told before each in-process wait for a turn (the CLI shows it on a terminal). */
+  readonly onWait?: (wait: BudgetWait) => void;
+}
+
+/** A caller about to sleep `waitMs` for its reserved turn in `family`'s bucket. */
+export interface BudgetWait {
+  readonly family: UmapiFamily;
+  readonly waitMs: number;
+  /** The family's configured rate, requests per minute. */
+  readonly perMinute: number;
 }
 
 const BucketItem = z.object({ tokens: z.number(), updatedAt: z.number(), rev: z.number().int() });
@@ -107,7 +117,10 @@ export function createDynamoRateLimiter(table: TableRef, clock: Clock, options: 
       takeTurn(lane, rates[family].reconcile, options.maxInlineWaitMs, {
         reserve: (name, maxWaitMs) => reserveTurn(family, name, maxWaitMs),
         chargeLane: (tokens) => charge(family, 'reconcile', tokens),
-        sleep: (ms) => clock.sleep(ms),
+        sleep: (ms) => {
+          if (ms > 0) options.onWait?.({ family, waitMs: ms, perMinute: options.perMinute[family] });
+          return clock.sleep(ms);
+        },
       }),
   };
 }

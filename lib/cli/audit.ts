@@ -5,7 +5,7 @@ import { expectPositionals, isoOption, parseCommand } from './args.js';
 import type { Command } from './context.js';
 import { UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { json, plural, table, time } from './format.js';
+import { isoTime, json, plural, table, time } from './format.js';
 
 export const auditCommand: Command = {
   name: 'audit',
@@ -44,7 +44,7 @@ Exit: 0 (also when there is nothing to show), 1 failed.`,
     const entries = byGroup ? await audit.byGroup(subject, sinceMs) : await audit.byMember(member, sinceMs);
     const sorted = [...entries].sort((a, b) => a.at - b.at);
     if (values.json === true) {
-      ctx.out(json(sorted));
+      ctx.out(json(sorted.map((entry) => ({ ...entry, at: isoTime(entry.at) }))));
       return EXIT.ok;
     }
     const what = byGroup ? `group ${subject}` : subject;

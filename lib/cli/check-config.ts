@@ -15,7 +15,7 @@ import type { Command } from './context.js';
 import { UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { json, plural } from './format.js';
-import { checkSecrets, renderSecrets, type SecretCheck } from './secret-check.js';
+import { checkSecrets, renderSecrets, secretReferences, type SecretCheck } from './secret-check.js';
 
 /** What `--json` prints. `valid` is true exactly when the exit code is 0. */
 export interface CheckConfigReport {
@@ -23,6 +23,8 @@ export interface CheckConfigReport {
   /** The configuration's problems, one line each, naming the YAML path, what was expected and the fix. */
   readonly issues: readonly string[];
   readonly summary?: ConfigSummary;
+  /** Whether the secret references were resolved (--secrets); without it they were not looked at. */
+  readonly secretsChecked: boolean;
   /** With --secrets: each secret reference, ok or with its error. */
   readonly secrets?: readonly SecretCheck[];
 }
@@ -47,6 +49,9 @@ Options:
                   are never shown. ssm: and secretsmanager: references call AWS.
   --json          Print { valid, issues, summary, secrets } as JSON
 
+Without --secrets, the secret references are not looked at (an unset env: variable goes unnoticed)
+and the output says so.
+
 Exit: 0 valid (and, with --secrets, every reference resolved), 1 not.`,
   async run(args, ctx) {
     const { values, positionals } = parseCommand('check-config', args, {
@@ -54,7 +59,7 @@ Exit: 0 valid (and, with --secrets, every reference resolved), 1 not.`,
       json: { type: 'boolean' },
     });
     expectPositionals('check-config', positionals, []);
-    const { env } = ctx.environment({ preferExportedConfig: true });
+    const { env, configNamedBy } = ctx.environment({ preferExportedConfig: true });
     const ref = env['SYNC_CONFIG'];
     if (ref === undefined) throw new UsageError('no configuration to check: pass --config <path> or set SYNC_CONFIG', 'check-config');
 
@@ -67,10 +72,11 @@ Exit: 0 valid (and, with --secrets, every reference resolved), 1 not.`,
           // A relative path is the operator's, relative to where the CLI runs.
           readFile: (path) => readFile(resolve(ctx.cwd, path), 'utf8'),
           ssmGetParameter: (name) => lookups.ssm(name),
+          namedBy: configNamedBy,
         });
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        const report: CheckConfigReport = { valid: false, issues: error.issues };
+        const report: CheckConfigReport = { valid: false, issues: error.issues, secretsChecked: false };
         if (values.json === true) ctx.out(json(report));
         else ctx.err(`ims-sync check-config: ${ref} is invalid — ${plural(error.issues.length, 'problem')}, fix these and run again:\n${error.issues.map((issue) => `  - ${issue}`).join('\n')}\n`);
         return EXIT.failed;
@@ -88,11 +94,12 @@ Exit: 0 valid (and, with --secrets, every reference resolved), 1 not.`,
       const unresolved = secrets?.filter((s) => s.status === 'error').length ?? 0;
       const valid = unresolved === 0;
       if (values.json === true) {
-        const report: CheckConfigReport = { valid, issues: [], summary, ...(secrets !== undefined ? { secrets } : {}) };
+        const report: CheckConfigReport = { valid, issues: [], summary, secretsChecked: secrets !== undefined, ...(secrets !== undefined ? { secrets } : {}) };
         ctx.out(json(report));
       } else {
         ctx.out(renderSummary(ref, summary));
         if (secrets !== undefined) ctx.out(`\n${renderSecrets(secrets)}`);
+        else ctx.out(`\n${secretsNotChecked(config)}\n`);
         if (!valid) {
           ctx.err(`ims-sync check-config: ${plural(unresolved, 'secret reference does', 'secret references do')} not resolve — see the problems above\n`);
         }
@@ -103,3 +110,11 @@ Exit: 0 valid (and, with --secrets, every reference resolved), 1 not.`,
     }
   },
 };
+
+/** Without --secrets: "valid" says nothing about the secrets, so say so, and how to check them. */
+function secretsNotChecked(config: SyncConfig): string {
+  const refs = secretReferences(config);
+  const envNames = [...new Set(refs.flatMap((r) => (r.ref.startsWith('env:') ? [r.ref.slice('env:'.length)] : [])))];
+  const envNote = envNames.length > 0 ? ` (${envNames.join(', ')} must then be set in this environment or the env file)` : '';
+  return `Secrets: not checked — ${plural(refs.length, 'secret reference')} not resolved. Check them with \`ims-sync check-config --secrets\`${envNote}.`;
+}

@@ -5,13 +5,16 @@
  */
 import { createDeadLetterAccess, type DeadLetterAccess } from '../aws/dead-letters.js';
 import { requireEnv } from '../aws/env.js';
-import { readRateBuckets } from '../aws/rate-limiter.js';
+import { readRateBuckets, type BudgetWait } from '../aws/rate-limiter.js';
 import { buildAwsRuntime } from '../compose/runtime.js';
 import { loadSettings } from '../compose/settings.js';
 import type { Log, Metrics } from '../observability/log.js';
 import type { DeadLetters } from '../sync/ports.js';
 import type { SyncRuntime } from '../sync/runtime.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableRef } from '../aws/table.js';
 import { requireConnection, type Env } from './env.js';
+import { CliFailure } from './errors.js';
 
 /** The DLQ as `replay` and `status` use it. */
 export type CliDeadLetters = DeadLetters & Pick<DeadLetterAccess, 'depth'>;
@@ -35,7 +38,14 @@ export interface CliRuntime {
   close(): Promise<void>;
 }
 
-export type RuntimeFactory = (env: Env, observability: { log: Log; metrics: Metrics }) => Promise<CliRuntime>;
+export interface RuntimeObservers {
+  readonly log: Log;
+  readonly metrics: Metrics;
+  /** Told before each wait for the shared UMAPI budget, so that a terminal shows it. */
+  readonly onBudgetWait?: (wait: BudgetWait) => void;
+}
+
+export type RuntimeFactory = (env: Env, observers: RuntimeObservers) => Promise<CliRuntime>;
 
 /**
  * An operator's process may wait for the shared UMAPI budget longer than a Lambda would (10 s
@@ -43,11 +53,18 @@ export type RuntimeFactory = (env: Env, observability: { log: Log; metrics: Metr
  */
 const CLI_MAX_INLINE_WAIT_MS = 60_000;
 
-export const connectAws: RuntimeFactory = async (env, { log, metrics }) => {
+export const connectAws: RuntimeFactory = async (env, { log, metrics, onBudgetWait }) => {
   requireConnection(env);
   exportAwsVariables(env);
   const settings = await loadSettings(env);
-  const runtime = buildAwsRuntime(settings, env, { log, metrics, maxInlineWaitMs: CLI_MAX_INLINE_WAIT_MS });
+  const runtime = buildAwsRuntime(settings, env, { log, metrics, maxInlineWaitMs: CLI_MAX_INLINE_WAIT_MS, ...(onBudgetWait ? { onBudgetWait } : {}) });
+  try {
+    await requireReachableTable(runtime.table, env);
+  } catch (error) {
+    runtime.aws.sqs.destroy();
+    runtime.aws.dynamo.destroy();
+    throw error;
+  }
   let deadLetters: CliDeadLetters | undefined;
   return {
     sync: runtime,
@@ -65,6 +82,25 @@ export const connectAws: RuntimeFactory = async (env, { log, metrics }) => {
     },
   };
 };
+
+/**
+ * One cheap read before any command's work, so that an unreachable store is blamed on itself: else
+ * the first DynamoDB call may be the UMAPI budget's, and its failure read as "UMAPI read failed".
+ */
+async function requireReachableTable(table: TableRef, env: Env): Promise<void> {
+  try {
+    await table.dynamo.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'PROBE#ims-sync-cli', sk: '-' } }));
+  } catch (error) {
+    const where = env['AWS_ENDPOINT_URL_DYNAMODB'] ? `DynamoDB at ${env['AWS_ENDPOINT_URL_DYNAMODB']}` : `DynamoDB in ${env['AWS_REGION'] ?? 'the default region'}`;
+    const code = error instanceof Error ? ('code' in error && typeof error.code === 'string' ? error.code : error.name) : String(error);
+    const missing = error instanceof Error && error.name === 'ResourceNotFoundException';
+    throw new CliFailure(
+      missing
+        ? `${where} has no table ${table.tableName} — check TABLE_NAME (docs/cli.md, "Where it connects")`
+        : `${where} is not reachable (${code}) — start the local stack (\`npm start\`), or check the env file or the exported AWS variables (AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION, credentials)`,
+    );
+  }
+}
 
 /**
  * The AWS SDK reads endpoints, region and credentials only from the process environment

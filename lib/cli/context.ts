@@ -15,6 +15,8 @@ export interface CliIo {
   readonly isTTY: boolean;
   /** Where `.local-state/stack.env` and relative paths are looked up (default: the process's). */
   readonly cwd?: string;
+  /** Ask the operator a question and read one line (only when stdin is a terminal). */
+  readonly ask?: (question: string) => Promise<string>;
 }
 
 export interface CliDeps {
@@ -42,6 +44,8 @@ export interface CommandContext {
   /** SSM and Secrets Manager lookups over the given variables; `close()` them when done. */
   awsLookups(env: Env): AwsLookups;
   newId(prefix: string): string;
+  /** Ask the operator (a terminal only): undefined when nobody can answer. */
+  readonly ask?: (question: string) => Promise<string>;
 }
 
 export interface Command {

@@ -14,6 +14,19 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Written by the local stack (`npm start`); read by default when present. */
 export const LOCAL_STACK_ENV = '.local-state/stack.env';
 
+/** The variable of stack.env that holds the pid of the stack that wrote it (a stale file is detected by it). */
+export const LOCAL_STACK_PID = 'IMS_SYNC_LOCAL_STACK_PID';
+
+/** True while a process with this pid exists (EPERM: it exists, owned by someone else). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
+  }
+}
+
 /** serverless.yml: `service: ims-group-sync`, table `${self:service}-${sls:stage}`. */
 const SERVICE = 'ims-group-sync';
 
@@ -27,6 +40,10 @@ export interface ResolvedEnv {
   readonly env: Env;
   /** Where the variables came from, in words ("the local stack (.local-state/stack.env)"). */
   readonly source: string;
+  /** What named the configuration: `--config`, or `SYNC_CONFIG` (and where that came from). */
+  readonly configNamedBy: string;
+  /** The env file read, when one was. */
+  readonly envFile?: string;
 }
 
 export interface ResolveOptions {
@@ -37,19 +54,25 @@ export interface ResolveOptions {
 export function resolveEnv(base: Env, flags: EnvFlags, cwd: string, options: ResolveOptions = {}): ResolvedEnv {
   let env: Env = base;
   let source: string;
+  let exportedConfigWins = false;
+  let envFile: string | undefined;
   if (flags.envFile !== undefined) {
     env = { ...base, ...readEnvFile(resolve(cwd, flags.envFile), flags.envFile) };
     source = flags.envFile;
+    envFile = flags.envFile;
   } else if (flags.stage === undefined && existsSync(resolve(cwd, LOCAL_STACK_ENV))) {
+    envFile = LOCAL_STACK_ENV;
     env = { ...base, ...readEnvFile(resolve(cwd, LOCAL_STACK_ENV), LOCAL_STACK_ENV) };
-    if (options.preferExportedConfig === true && base['SYNC_CONFIG']) env = { ...env, SYNC_CONFIG: base['SYNC_CONFIG'] };
+    exportedConfigWins = options.preferExportedConfig === true && Boolean(base['SYNC_CONFIG']);
+    if (exportedConfigWins) env = { ...env, SYNC_CONFIG: base['SYNC_CONFIG'] };
     source = `the local stack (${LOCAL_STACK_ENV})`;
   } else {
     source = flags.stage === undefined ? 'the environment' : `stage ${flags.stage} (exported variables)`;
   }
+  const configNamedBy = flags.config !== undefined ? '--config' : `SYNC_CONFIG (from ${exportedConfigWins ? 'the environment' : source})`;
   if (flags.config !== undefined) env = { ...env, SYNC_CONFIG: flags.config };
   if (flags.stage !== undefined) checkStage(env, flags.stage);
-  return { env, source };
+  return { env, source, configNamedBy, ...(envFile !== undefined ? { envFile } : {}) };
 }
 
 function readEnvFile(path: string, shown: string): Env {
@@ -81,6 +104,28 @@ function checkStage(env: Env, stage: string): void {
       throw new CliFailure(`--stage ${stage}: ${name} is "${value}", not ${expected} — export the variables of stage ${stage} (docs/cli.md, "A deployed stage")`);
     }
   }
+}
+
+/**
+ * A configuration file that does not exist, named before anything connects: the fix names what
+ * named it (`--config`, or SYNC_CONFIG and where that came from). `ssm:` configurations are read later.
+ */
+export function requireConfigFile(env: Env, namedBy: string, cwd: string): void {
+  const ref = env['SYNC_CONFIG']?.trim();
+  if (!ref || ref.startsWith('ssm:') || existsSync(resolve(cwd, ref))) return;
+  throw new CliFailure(`the configuration file ${ref} does not exist — check the path given in ${namedBy}`);
+}
+
+/**
+ * An env file written by a local stack that has stopped (killed, crashed) points at ports nobody
+ * listens on: say so before any call, rather than let the first call fail with ECONNREFUSED.
+ */
+export function requireLiveStack(resolved: ResolvedEnv): void {
+  const pid = Number(resolved.env[LOCAL_STACK_PID]);
+  if (resolved.envFile === undefined || !Number.isInteger(pid) || pid <= 0 || isRunning(pid)) return;
+  throw new CliFailure(
+    `${resolved.envFile} was written by a local stack (pid ${pid}) that is no longer running — start it again with \`npm start\`, or remove the stale file (\`npm run stop\` does)`,
+  );
 }
 
 /** The variables every command that connects needs. */

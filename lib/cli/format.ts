@@ -29,6 +29,11 @@ export function time(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** Epoch ms as ISO 8601 (`2026-11-23T10:00:00.000Z`): every time in the CLI's JSON is written so. */
+export function isoTime(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
 export function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { createMemoryLog, createMemoryMetrics } from '../observability/memory.js';
 import { GLOBAL_OPTIONS } from './args.js';
@@ -13,13 +14,15 @@ import { realAwsLookups } from './aws-lookups.js';
 import { checkConfigCommand } from './check-config.js';
 import { connectAws, type CliRuntime } from './connect.js';
 import type { CliDeps, CliIo, Command, CommandContext } from './context.js';
+import { deadLetterCommand } from './dead-letter.js';
 import { approveCommand, rejectCommand } from './decide.js';
-import { resolveEnv, type ResolveOptions } from './env.js';
+import { requireConfigFile, requireLiveStack, resolveEnv, type ResolveOptions } from './env.js';
 import { reportError, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { commandHelp, toolHelp } from './help.js';
 import { planCommand } from './plan.js';
-import { silentProgress, terminalProgress } from './progress.js';
+import type { BudgetWait } from '../aws/rate-limiter.js';
+import { showBudgetWait, silentProgress, terminalProgress, type Progress } from './progress.js';
 import { reconcileCommand } from './reconcile.js';
 import { replayCommand } from './replay.js';
 import { statusCommand } from './status.js';
@@ -39,6 +42,7 @@ export const COMMANDS: readonly Command[] = [
   rejectCommand,
   auditCommand,
   checkConfigCommand,
+  deadLetterCommand,
 ];
 
 export function version(): string {
@@ -99,22 +103,29 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   const log = createMemoryLog(debug ? (line) => err(`[${line.level}] ${line.message} ${JSON.stringify(line.attributes)}\n`) : undefined);
   const metrics = createMemoryMetrics();
   let connected: Promise<CliRuntime> | undefined;
+  // Budget waits happen deep in UMAPI reads: shown on the progress line of the command running.
+  let shownProgress: Progress = silentProgress;
+  const onBudgetWait = (wait: BudgetWait) => showBudgetWait(shownProgress, wait);
   const cwd = io.cwd ?? process.cwd();
   const environment = (options?: ResolveOptions) => resolveEnv(io.env, stringFlags(flags), cwd, options);
   const connect = async (): Promise<CliRuntime> => {
-    const { env, source } = environment();
+    const resolved = environment();
+    const { env, source, configNamedBy } = resolved;
     if (io.isTTY) err(`ims-sync: using ${source}\n`);
-    return (deps.runtime ?? connectAws)(env, { log, metrics });
+    requireLiveStack(resolved);
+    requireConfigFile(env, configNamedBy, cwd);
+    return (deps.runtime ?? connectAws)(env, { log, metrics, onBudgetWait });
   };
   const context: CommandContext = {
     out,
     err,
-    progress: (json) => (io.isTTY && !json ? terminalProgress(err) : silentProgress),
+    progress: (json) => (shownProgress = io.isTTY && !json ? terminalProgress(err) : silentProgress),
     connect: () => (connected ??= connect()),
     environment,
     cwd,
     awsLookups: deps.awsLookups ?? realAwsLookups,
     newId: deps.newId ?? freshId,
+    ...(io.ask ? { ask: io.ask } : {}),
   };
   try {
     return await command.run(rest, context);
@@ -142,5 +153,15 @@ function stringFlags(values: Record<string, string | boolean | (string | boolean
 
 /** The process's own streams and environment. */
 export async function main(): Promise<ExitCode> {
-  return runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: process.stderr.isTTY === true });
+  const ask = process.stdin.isTTY === true ? askOnTerminal : undefined;
+  return runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, isTTY: process.stderr.isTTY === true, ...(ask ? { ask } : {}) });
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await prompt.question(question);
+  } finally {
+    prompt.close();
+  }
 }

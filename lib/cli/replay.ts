@@ -84,8 +84,8 @@ Exit: 0 dry run or nothing matched, 2 messages moved, 1 failed.`,
       if (report.unreadable.length > 0) {
         const one = report.unreadable.length === 1;
         lines.push(
-          `${plural(report.unreadable.length, 'message')} ${one ? 'is not a work message' : 'are not work messages'} and ${one ? 'is' : 'are'} never replayed; look at ${one ? 'it' : 'them'} in the SQS console:`,
-          ...report.unreadable.map((u) => `  ${u.messageId}${u.reason ? ` — ${u.reason}` : ''}`),
+          `${plural(report.unreadable.length, 'message')} ${one ? 'is not a work message' : 'are not work messages'} and ${one ? 'is' : 'are'} never replayed; see ${one ? 'it' : 'each'} with \`ims-sync dead-letter show <id>\`, delete with \`ims-sync dead-letter delete <id>\`:`,
+          ...report.unreadable.map((u) => `  ${u.sentAs ?? u.messageId}${u.sentAs ? ` (in the dead-letter queue: ${u.messageId})` : ''}${u.reason ? ` — ${u.reason}` : ''}`),
         );
       }
       ctx.out(`${lines.join('\n')}\n`);

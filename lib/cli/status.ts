@@ -11,12 +11,17 @@ import { expectPositionals, parseCommand } from './args.js';
 import type { CliRuntime, RateBucketState } from './connect.js';
 import type { Command } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { json, table, time } from './format.js';
+import { isoTime, json, plural, table, time } from './format.js';
 
 /** Run records shown; each run has one record per target. */
 const RECENT_RUNS = 20;
-/** Run records searched for removals still awaiting a decision. */
-const HOLD_SEARCH = 200;
+/** Run records read: searched for removals still awaiting a decision, and counted as runs (as `npm start`'s summary does). */
+export const RUN_RECORDS_READ = 200;
+
+/** Reconciliation runs among run records (one record per target of a run), as status and the local stack's summary count them. */
+export function countRuns(records: readonly Pick<RunTargetRecord, 'runId'>[]): number {
+  return new Set(records.map((r) => r.runId)).size;
+}
 
 type Part<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
@@ -61,7 +66,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
     progress.update('Reading queues and state');
     const [queues, runs, deferred, throttle] = await Promise.all([
       read(() => world.deadLetters().depth()),
-      read(() => world.sync.stores.runs.list(HOLD_SEARCH)),
+      read(() => world.sync.stores.runs.list(RUN_RECORDS_READ)),
       read(() => world.sync.stores.deferred.list()),
       readThrottle(world),
     ]).finally(() => progress.done());
@@ -73,8 +78,9 @@ Exit: 0 everything was read, 1 some part could not be read.`,
       ctx.out(
         json({
           queues: queues.ok ? queues.value : { unavailable: queues.error },
+          runCount: runs.ok ? countRuns(runs.value) : null,
           runs: recent ? recent.map(withoutHeld) : { unavailable: errorOf(runs) },
-          deferred: deferredCounts ?? { unavailable: errorOf(deferred) },
+          deferred: deferredCounts ? deferredCounts.map((c) => ({ ...c, oldest: isoTime(c.oldest) })) : { unavailable: errorOf(deferred) },
           holds: holds ? holds.map(withoutHeld) : { unavailable: errorOf(runs) },
           umapiBudget: throttle,
         }),
@@ -82,7 +88,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
     } else {
       const sections = [
         `Queues (approximate):\n${queues.ok ? table(['queue', 'waiting', 'in flight'], [['work', queues.value.queue.visible, queues.value.queue.inFlight], ['dead-letter', queues.value.deadLetter.visible, queues.value.deadLetter.inFlight]]) : unavailable(queues.error)}`,
-        `Last reconciliation runs (newest first):\n${recent ? renderRuns(recent) : unavailable(errorOf(runs))}`,
+        `Last reconciliation runs (newest first${runs.ok ? `; ${plural(countRuns(runs.value), 'run')} recorded, one row per target` : ''}):\n${recent ? renderRuns(recent) : unavailable(errorOf(runs))}`,
         `Deferred (retried by each reconciliation):\n${deferredCounts ? renderDeferred(deferredCounts) : unavailable(errorOf(deferred))}`,
         `Removals held by the guard, awaiting a decision:\n${holds ? renderHolds(holds) : unavailable(errorOf(runs))}`,
         `UMAPI budget (client ${world.sync.config.org.clientId}):\n${renderThrottle(throttle)}`,
@@ -98,10 +104,10 @@ Exit: 0 everything was read, 1 some part could not be read.`,
 
 const unavailable = (error: string): string => `  unavailable: ${error}`;
 
-/** The held slice can be large: the JSON status names the run, `plan`/`approve` deal with the rest. */
-function withoutHeld(record: RunTargetRecord): Omit<RunTargetRecord, 'held'> {
-  const { held: _held, ...rest } = record;
-  return rest;
+/** The held slice can be large: the JSON status names the run, `plan`/`approve` deal with the rest. Times in ISO 8601. */
+function withoutHeld(record: RunTargetRecord) {
+  const { held: _held, startedAt, snapshotAt, ...rest } = record;
+  return { ...rest, startedAt: isoTime(startedAt), ...(snapshotAt !== undefined ? { snapshotAt: isoTime(snapshotAt) } : {}) };
 }
 
 function renderRuns(runs: readonly RunTargetRecord[]): string {
@@ -144,10 +150,11 @@ interface ThrottleView {
 }
 
 /** One bucket as an operator reads it: its rate, when a new request could go, and how many wait. */
-interface BudgetBucketView extends RateBucketState {
+interface BudgetBucketView extends Omit<RateBucketState, 'updatedAt'> {
   readonly perMinute: number;
   readonly nextFreeInMs: number;
   readonly waiting: number;
+  readonly updatedAt: string;
 }
 
 async function readThrottle(world: CliRuntime): Promise<ThrottleView> {
@@ -162,25 +169,28 @@ async function readThrottle(world: CliRuntime): Promise<ThrottleView> {
   const view = (b: RateBucketState): BudgetBucketView => {
     const limit = b.family === 'groups' ? groupsPerMinute : usersPerMinute;
     const rate = bucketRates(limit, reconcileShare)[b.bucket];
-    return { ...b, perMinute: rate.perMs * 60_000, nextFreeInMs: nextFreeInMs(b, rate, now), waiting: promisedTurns(b, rate, now) };
+    return { ...b, perMinute: rate.perMs * 60_000, nextFreeInMs: nextFreeInMs(b, rate, now), waiting: promisedTurns(b, rate, now), updatedAt: isoTime(b.updatedAt) };
   };
   return { perMinute, reconcileShare, buckets: buckets.value.map(view) };
 }
 
 function renderThrottle(view: ThrottleView): string {
-  const limits = `  Configured: ${view.perMinute.users} user reads and ${view.perMinute.groups} group reads a minute, shared by every function and this CLI.`;
   const percent = (share: number) => `${Math.round(share * 100)}%`;
-  const lanes = `  A reconciliation's (or plan's) full org read may use ${percent(view.reconcileShare)} of them; ${percent(1 - view.reconcileShare)} is kept for event work, which never waits behind its pages.`;
-  const lines = [limits, lanes];
+  const lines = [
+    `  Configured: ${view.perMinute.users} user reads and ${view.perMinute.groups} group reads a minute, shared by every function and this CLI.`,
+    `  A reconciliation's (or plan's) full org read may use ${percent(view.reconcileShare)} of them; ${percent(1 - view.reconcileShare)} is kept for event work, which never waits behind its pages.`,
+    '  Each bucket lets one request go per slot at its rate; "waiting" are requests already promised to callers',
+    '  waiting their turn. A wait longer than 10 s (a minute for the CLI) is not held: the work waits in the queue instead.',
+  ];
   if (view.buckets !== undefined) {
     const budget = (b: BudgetBucketView) => (b.bucket === 'shared' ? 'everyone (events and reconciliation)' : `reconciliation's share (${percent(view.reconcileShare)})`);
     const slot = (ms: number) => (ms <= 0 ? 'now' : `in ${(ms / 1000).toFixed(1)} s`);
     lines.push(
       view.buckets.length === 0
-        ? '  No request made yet: the buckets are full.'
+        ? '  No request made yet: the buckets are full (a request may go now).'
         : table(
             ['reads', 'budget', 'per minute', 'next free slot', 'waiting', 'last taken'],
-            view.buckets.map((b) => [b.family, budget(b), +b.perMinute.toFixed(2), slot(b.nextFreeInMs), b.waiting, time(b.updatedAt)]),
+            view.buckets.map((b) => [b.family, budget(b), +b.perMinute.toFixed(2), slot(b.nextFreeInMs), b.waiting, b.updatedAt.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')]),
           ),
     );
   }

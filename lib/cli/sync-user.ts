@@ -11,7 +11,7 @@ import type { SyncRuntime } from '../sync/runtime.js';
 import { WorkFailedError, type TargetFailure } from '../sync/work-errors.js';
 import { expectPositionals, parseCommand } from './args.js';
 import type { Command, CommandContext } from './context.js';
-import { UsageError } from './errors.js';
+import { CliFailure, UsageError } from './errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { json, table } from './format.js';
 import { rehearsalOf, readUsersOnce } from './rehearse.js';
@@ -24,7 +24,8 @@ export const syncUserCommand: Command = {
 
 Read the user from UMAPI, show the plan per target, then apply it at once, in this process (not
 through the queue), and show the result per target. A user no longer in the org loses every
-managed group. Newer changes already applied by the worker are kept (last writer wins).
+managed group. Newer changes already applied by the worker are kept (last writer wins). An email
+that is neither in the org nor in a managed group of any target is refused (a typo?): exit 1.
 
 Options:
   --dry-run       Show the plan only
@@ -39,9 +40,10 @@ Exit: 0 nothing to change, 2 changes applied (--dry-run: pending), 1 failed in s
   },
 };
 
+/** The vocabulary every `--json` report of the CLI shares (as `plan`'s: `planned`, `nothing-to-do`). */
 interface TargetPlanView {
   readonly targetId: string;
-  readonly status: 'changes' | 'nothing-to-change' | 'failed';
+  readonly status: 'planned' | 'nothing-to-do' | 'failed';
   readonly plan?: TargetPlan;
   readonly error?: string;
 }
@@ -73,6 +75,11 @@ async function syncUser(email: string, flags: { dryRun: boolean; json: boolean }
     user = await rt.umapi.getUser(email);
     progress.update(`Planning ${email} in ${rt.targets.length} targets`);
     plans = await rehearse(message, rt);
+    if (user === undefined && plans.every((p) => p.status === 'nothing-to-do')) {
+      throw new CliFailure(
+        `${email} is neither in the org (UMAPI has no such user) nor in a managed group of any target — check the spelling (\`ims-sync audit ${email}\` shows what the sync ever did for it); nothing was changed`,
+      );
+    }
     if (!flags.dryRun) {
       progress.update(`Applying ${email} in ${rt.targets.length} targets`);
       applied = await run(() => applyWork(message, rt));
@@ -81,7 +88,7 @@ async function syncUser(email: string, flags: { dryRun: boolean; json: boolean }
     progress.done();
   }
 
-  if (flags.json) ctx.out(json({ email, user: user ?? null, messageId: id, dryRun: flags.dryRun, plan: plans, result: applied ? { targets: applied.report?.targets ?? [], failures: applied.failures } : null }));
+  if (flags.json) ctx.out(json({ email, user: user ?? null, messageId: id, dryRun: flags.dryRun, plan: plans, result: applied ? { targets: resultViews(plans, applied), failures: applied.failures } : null }));
   else ctx.out(render(email, user, plans, applied));
 
   for (const failure of applied?.failures ?? plans.filter((p) => p.status === 'failed').map((p) => ({ targetId: p.targetId, reason: p.error ?? '' }))) {
@@ -89,11 +96,39 @@ async function syncUser(email: string, flags: { dryRun: boolean; json: boolean }
   }
   if (applied === undefined) {
     if (plans.some((p) => p.status === 'failed')) return EXIT.failed;
-    return plans.some((p) => p.status === 'changes') ? EXIT.changes : EXIT.ok;
+    return plans.some((p) => p.status === 'planned') ? EXIT.changes : EXIT.ok;
   }
   if (applied.failures.length > 0) return EXIT.failed;
-  const changed = (applied.report?.targets ?? []).some((t) => t.status === 'applied' && t.outcome.applied.length > 0);
-  return changed ? EXIT.changes : EXIT.ok;
+  return resultViews(plans, applied).some((t) => t.status === 'applied') ? EXIT.changes : EXIT.ok;
+}
+
+/**
+ * What happened in each target, in the CLI's words: `applied` only when something was, else
+ * `nothing-to-do` (also for a target the user does not concern), `already-done` (this very event,
+ * applied before), `failed`, or `done` when another target's failure hid this one's counts.
+ */
+interface TargetResultView {
+  readonly targetId: string;
+  readonly status: 'applied' | 'nothing-to-do' | 'already-done' | 'failed' | 'done';
+  readonly applied: number;
+  readonly skippedNewer: number;
+  readonly deferred: number;
+  readonly error?: string;
+}
+
+function resultViews(plans: readonly TargetPlanView[], applied: Applied): TargetResultView[] {
+  return plans.map(({ targetId }): TargetResultView => {
+    const none = { targetId, applied: 0, skippedNewer: 0, deferred: 0 };
+    const failure = applied.failures.find((f) => f.targetId === targetId);
+    if (failure) return { ...none, status: 'failed', error: failure.reason };
+    const report = applied.report?.targets.find((t) => t.targetId === targetId);
+    // Another target's failure hides this one's counts; its work is done and in the audit trail.
+    if (report === undefined) return { ...none, status: 'done' };
+    if (report.status !== 'applied') return { ...none, status: report.status === 'already-done' ? 'already-done' : 'nothing-to-do' };
+    const { outcome } = report;
+    const counts = { applied: outcome.applied.length, skippedNewer: outcome.skippedNewer, deferred: outcome.deferred };
+    return { targetId, status: counts.applied > 0 ? 'applied' : 'nothing-to-do', ...counts };
+  });
 }
 
 async function rehearse(message: HintMessage, rt: SyncRuntime): Promise<TargetPlanView[]> {
@@ -104,7 +139,7 @@ async function rehearse(message: HintMessage, rt: SyncRuntime): Promise<TargetPl
     if (failure) return { targetId: config.id, status: 'failed', error: failure.reason };
     const slice = rehearsal.slices.get(config.id);
     const deferred = rehearsal.deferred.get(config.id) ?? [];
-    if (slice === undefined && deferred.length === 0) return { targetId: config.id, status: 'nothing-to-change' };
+    if (slice === undefined && deferred.length === 0) return { targetId: config.id, status: 'nothing-to-do' };
     const plan: TargetPlan = {
       targetId: config.id,
       kind: config.kind,
@@ -116,7 +151,7 @@ async function rehearse(message: HintMessage, rt: SyncRuntime): Promise<TargetPl
       untouched: [],
       unknownGroups: [],
     };
-    return { targetId: config.id, status: slice === undefined ? 'nothing-to-change' : 'changes', plan };
+    return { targetId: config.id, status: slice === undefined ? 'nothing-to-do' : 'planned', plan };
   });
 }
 
@@ -148,16 +183,10 @@ function render(email: string, user: ImsUser | undefined, plans: readonly Target
     lines.push('', 'Dry run: nothing was changed.');
     return `${lines.join('\n')}\n`;
   }
-  const rows = plans.map((view) => {
-    const failure = applied.failures.find((f) => f.targetId === view.targetId);
-    if (failure) return [view.targetId, 'failed', '', '', '', failure.reason];
-    const report = applied.report?.targets.find((t) => t.targetId === view.targetId);
-    // Another target's failure hides this one's counts; its work is done and in the audit trail.
-    if (report === undefined) return [view.targetId, 'done (see audit)', '', '', '', ''];
-    if (report.status !== 'applied') return [view.targetId, report.status, 0, 0, 0, ''];
-    const { outcome } = report;
-    return [view.targetId, outcome.applied.length > 0 ? 'applied' : 'in sync', outcome.applied.length, outcome.skippedNewer, outcome.deferred, ''];
-  });
+  const words: Record<TargetResultView['status'], string> = { applied: 'applied', 'nothing-to-do': 'in sync', 'already-done': 'already done', failed: 'failed', done: 'done (see audit)' };
+  const rows = resultViews(plans, applied).map((r) =>
+    r.status === 'failed' || r.status === 'done' ? [r.targetId, words[r.status], '', '', '', r.error ?? ''] : [r.targetId, words[r.status], r.applied, r.skippedNewer, r.deferred, ''],
+  );
   lines.push('', 'Result:', table(['target', 'result', 'applied', 'skipped (newer)', 'deferred', 'error'], rows));
   return `${lines.join('\n')}\n`;
 }

@@ -10,7 +10,7 @@ import { requireEnv } from '../aws/env.js';
 import { createDynamoIdempotencyStore } from '../aws/idempotency-store.js';
 import { createDynamoManagedGroupStore } from '../aws/managed-store.js';
 import { createSqsWorkQueue, type SqsWorkQueue } from '../aws/queue.js';
-import { createDynamoRateLimiter } from '../aws/rate-limiter.js';
+import { createDynamoRateLimiter, type BudgetWait } from '../aws/rate-limiter.js';
 import { createDynamoRunStore } from '../aws/run-store.js';
 import type { TableRef } from '../aws/table.js';
 import { createDynamoVersionStore } from '../aws/version-store.js';
@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   readonly clock?: Clock;
   /** A UMAPI wait longer than this is not held in-process: the work is delayed in the queue instead. */
   readonly maxInlineWaitMs?: number;
+  /** Told before each in-process wait for the UMAPI budget (the CLI shows it). */
+  readonly onBudgetWait?: (wait: BudgetWait) => void;
   readonly aws?: AwsClients;
 }
 
@@ -62,6 +64,7 @@ export function buildAwsRuntime(settings: Settings, env: NodeJS.ProcessEnv, opti
     perMinute: { users: config.org.rateLimit.usersPerMinute, groups: config.org.rateLimit.groupsPerMinute },
     reconcileShare: config.org.rateLimit.reconcileShare,
     maxInlineWaitMs: options.maxInlineWaitMs ?? 10_000,
+    ...(options.onBudgetWait ? { onWait: options.onBudgetWait } : {}),
   });
   const umapi = buildUmapi(config, { http, clock, secrets, limiter });
   return {

@@ -50,7 +50,7 @@ export function loadConfigFile(path: string, env: Env): SyncConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw unreadable(path, error);
+    throw unreadable(path, error, 'SYNC_CONFIG');
   }
   return parseConfig(text, env, path);
 }
@@ -60,6 +60,8 @@ export interface LoadConfigDeps {
   readonly readFile?: (path: string) => Promise<string>;
   /** Reads an SSM parameter's (decrypted) value; see `aws-secret-sources.ts`. */
   readonly ssmGetParameter?: (name: string) => Promise<string>;
+  /** What named the configuration, for the fix of an unreadable file (default `SYNC_CONFIG`; the CLI: `--config`). */
+  readonly namedBy?: string;
 }
 
 /**
@@ -88,13 +90,13 @@ export async function loadConfig(ref: string, deps: LoadConfigDeps): Promise<Syn
   try {
     text = await readFile(ref);
   } catch (error) {
-    throw unreadable(ref, error);
+    throw unreadable(ref, error, deps.namedBy ?? 'SYNC_CONFIG');
   }
   return parseConfig(text, deps.env, ref);
 }
 
-function unreadable(path: string, error: unknown): ConfigError {
-  return new ConfigError([`${path}: cannot read the configuration file (${errorName(error)}) — check the path given in SYNC_CONFIG`]);
+function unreadable(path: string, error: unknown, namedBy: string): ConfigError {
+  return new ConfigError([`${path}: cannot read the configuration file (${errorName(error)}) — check the path given in ${namedBy}`]);
 }
 
 function errorName(error: unknown): string {

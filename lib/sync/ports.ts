@@ -97,6 +97,8 @@ export interface DeadLetter {
   readonly messageGroupId?: string;
   /** Why the worker parked it here, when it did (the `reason` attribute); absent after a redrive. */
   readonly reason?: string;
+  /** The id the message had in the work queue, when the worker parked it (a redrive keeps the id). */
+  readonly parkedFrom?: string;
 }
 
 /**

@@ -38,7 +38,8 @@ export interface ReplayReport {
   readonly matched: readonly ReplayedMessage[];
   readonly keptCount: number;
   /** Bodies that are not work messages at all: kept for a person to look at, with why they were parked. */
-  readonly unreadable: readonly { readonly messageId: string; readonly reason?: string }[];
+  /** Not work messages: never replayed. `sentAs` is the id the message had in the work queue, when known. */
+  readonly unreadable: readonly { readonly messageId: string; readonly sentAs?: string; readonly reason?: string }[];
   /**
    * Message groups this run held while it looked (a FIFO queue then holds back their later messages):
    * more may wait behind them. A dry run holds every group it saw; with --apply, only kept ones.
@@ -63,7 +64,7 @@ export async function replayDeadLetters(
   const matched: DeadLetter[] = [];
   const summaries: ReplayedMessage[] = [];
   const kept: DeadLetter[] = [];
-  const unreadable: { messageId: string; reason?: string }[] = [];
+  const unreadable: { messageId: string; sentAs?: string; reason?: string }[] = [];
   const seen = new Set<string>();
 
   // Received messages stay hidden until released, so each round brings new ones; stop when none come.
@@ -77,7 +78,7 @@ export async function replayDeadLetters(
       seen.add(letter.messageId);
       const message = parseLetter(letter);
       if (message === undefined) {
-        unreadable.push({ messageId: letter.messageId, ...(letter.reason ? { reason: letter.reason } : {}) });
+        unreadable.push({ messageId: letter.messageId, ...(letter.parkedFrom ? { sentAs: letter.parkedFrom } : {}), ...(letter.reason ? { reason: letter.reason } : {}) });
         kept.push(letter);
       } else if (matches(message, request.filter)) {
         matched.push(letter);

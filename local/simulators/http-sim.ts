@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 
 export interface Faults {
   /** Added to every answer. */
@@ -22,6 +23,35 @@ export interface Faults {
   hang?: boolean;
   /** Answer 503 to everything until this epoch-ms time. Set with `outageMs` over HTTP. */
   outageUntil?: number;
+}
+
+/** What `POST /__sim/faults` accepts: a closed set, so a typo ("errorrate") is refused, not silently ignored. */
+const FaultsInput = z
+  .object({
+    latencyMs: z.number().nonnegative(),
+    errorRate: z.number().min(0).max(1),
+    throttle: z.boolean(),
+    hang: z.boolean(),
+    outageMs: z.number().nonnegative(),
+  })
+  .partial()
+  .strict();
+
+const FAULT_KEYS = Object.keys(FaultsInput.shape).join(', ');
+
+/** The faults a control request asks for, or the 400 answer naming the key or value to fix. */
+function parseFaults(body: string): { faults: z.infer<typeof FaultsInput> } | { error: string } {
+  let input: unknown;
+  try {
+    input = JSON.parse(body || '{}');
+  } catch {
+    return { error: 'body must be JSON, e.g. {"errorRate":0.5}' };
+  }
+  const parsed = FaultsInput.safeParse(input);
+  if (parsed.success) return { faults: parsed.data };
+  const issue = parsed.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') return { error: `unknown fault ${issue.keys.map((k) => `"${k}"`).join(', ')}; the faults are ${FAULT_KEYS}` };
+  return { error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}; the faults are ${FAULT_KEYS}, e.g. {"errorRate":0.5}` };
 }
 
 export interface SimRequest {
@@ -110,13 +140,9 @@ export async function startSimulator(handler: SimHandler, options: StartOptions 
     if (route === '/state' && request.method === 'GET') return json(200, handler.dump());
     if (route === '/faults' && request.method === 'GET') return json(200, state.faults);
     if (route === '/faults' && request.method === 'POST') {
-      let input: Faults & { outageMs?: number };
-      try {
-        input = JSON.parse(request.body || '{}') as Faults & { outageMs?: number };
-      } catch {
-        return json(400, { error: 'body must be JSON, e.g. {"errorRate":0.5}' });
-      }
-      const { outageMs, ...rest } = input;
+      const parsed = parseFaults(request.body);
+      if ('error' in parsed) return json(400, { error: parsed.error });
+      const { outageMs, ...rest } = parsed.faults;
       state.faults = { ...rest, ...(outageMs ? { outageUntil: now() + outageMs } : {}) };
       return json(200, state.faults);
     }

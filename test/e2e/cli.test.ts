@@ -4,6 +4,7 @@
  * operator would: --env-file, the local stack's .local-state/stack.env, and exported variables
  * with --stage.
  */
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { startAemSimulator, type RunningAemSimulator } from '../../local/simulat
 import { startCampaignSimulator, type RunningCampaignSimulator } from '../../local/simulators/campaign/index.js';
 import { startImsSimulator, type ImsSimulator } from '../../local/simulators/ims/index.js';
 import type { ReconcileReport } from '../../lib/sync/reconcile.js';
+import { createDeadLetterParking } from '../../lib/aws/dead-letters.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'ims-sync.js');
@@ -178,5 +180,32 @@ describe('ims-sync, the real binary, against emulators and simulators', () => {
     expect(aemStage.control.members('AEM-Authors')).toContain('li@acme.com');
     expect(aemProd.control.members('AEM-Authors')).toContain('li@acme.com');
     expect(aemProd.control.members('AEM-DAM-Users')).not.toContain('li@acme.com');
+  });
+
+  it('dead-letter shows a parked message that is not work by the id it was sent with, and deletes it with --yes', async () => {
+    const sqs = new SQSClient({
+      endpoint: emulators.env.AWS_ENDPOINT_URL_SQS,
+      region: emulators.env.AWS_REGION,
+      credentials: { accessKeyId: emulators.env.AWS_ACCESS_KEY_ID, secretAccessKey: emulators.env.AWS_SECRET_ACCESS_KEY },
+    });
+    try {
+      await createDeadLetterParking(sqs, emulators.env.DEAD_LETTER_QUEUE_URL)({ messageId: 'sent-e2e-1', body: 'not a work message' }, 'the record is not a work message');
+
+      const shown = await imsSync(['dead-letter', 'show', 'sent-e2e-1', '--env-file', envFile]);
+      expect(shown.stderr).toBe('');
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(/sent as +sent-e2e-1\n +dead-letter id +\S+\n/);
+      expect(shown.stdout).toMatch(/reason +the record is not a work message\n/);
+      expect(shown.stdout).toContain('  Body:\n    not a work message\n');
+
+      const deleted = await imsSync(['dead-letter', 'delete', 'sent-e2e-1', '--yes', '--env-file', envFile]);
+      expect(deleted.stderr).toBe('');
+      expect(deleted.stdout).toContain('Deleted sent-e2e-1 from the dead-letter queue.');
+      const again = await imsSync(['dead-letter', 'show', 'sent-e2e-1', '--env-file', envFile]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/no dead letter with id sent-e2e-1/);
+    } finally {
+      sqs.destroy();
+    }
   });
 });

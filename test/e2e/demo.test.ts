@@ -22,6 +22,9 @@ describe('npm run demo', () => {
     // Step 1 goes through Adobe I/O Events: a forged delivery refused, then the signed one accepted.
     expect(lines.some((l) => l.includes('/webhooks/adobe-io forged') && l.includes('HTTP 401'))).toBe(true);
     expect(lines.some((l) => l.includes('POST /webhooks/adobe-io USER_GROUP_ADD_USER') && l.includes('HTTP 200 {"accepted":1'))).toBe(true);
+    // A refusal is not something "seen in the targets".
+    expect(result.steps[6]?.detail).toMatch(/^refused: handled by the worker and added to no target \d+\.\d s after/);
+    expect(result.steps.slice(0, 6).every((s) => s.detail.startsWith('seen in the targets'))).toBe(true);
     expect(result.ok).toBe(true);
     expect(lines.some((l) => l.startsWith('VERDICT: PASS'))).toBe(true);
     expect(result.ms).toBeLessThan(60_000);

@@ -4,7 +4,7 @@
  * project so that it never races another build in the working tree. Takes about 15-25 s.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { access, cp, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,17 +40,12 @@ function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'ims-sync-package-'));
-  const service = join(workDir, 'service');
-  const out = join(workDir, 'out');
-  for (const entry of await readdir(PROJECT)) {
-    if (!NOT_COPIED.has(entry)) await cp(join(PROJECT, entry), join(service, entry), { recursive: true });
-  }
-  await symlink(join(PROJECT, 'node_modules'), join(service, 'node_modules'), 'dir');
+const packageCommand = promisify(execFile);
 
-  await promisify(execFile)(process.execPath, [join(PROJECT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], {
-    cwd: service,
+/** `serverless package --stage ci` in the throwaway copy, with this SYNC_CONFIG (unset: serverless.yml's default). */
+function serverlessPackage(out: string, syncConfig: string | undefined) {
+  return packageCommand(process.execPath, [join(PROJECT, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], {
+    cwd: join(workDir, 'service'),
     env: {
       PATH: process.env['PATH'] ?? '',
       HOME: workDir,
@@ -59,13 +54,31 @@ beforeAll(async () => {
       AWS_REGION: 'eu-west-1',
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
-      SYNC_CONFIG,
+      ...(syncConfig !== undefined ? { SYNC_CONFIG: syncConfig } : {}),
     },
     timeout: 200_000,
   });
+}
 
+async function templateResources(out: string): Promise<Record<string, Resource>> {
   const template: unknown = JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-  resources = (template as { Resources: Record<string, Resource> }).Resources;
+  return (template as { Resources: Record<string, Resource> }).Resources;
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'ims-sync-package-'));
+  const service = join(workDir, 'service');
+  const out = join(workDir, 'out');
+  for (const entry of await readdir(PROJECT)) {
+    if (!NOT_COPIED.has(entry)) await cp(join(PROJECT, entry), join(service, entry), { recursive: true });
+  }
+  await symlink(join(PROJECT, 'node_modules'), join(service, 'node_modules'), 'dir');
+  // As on a clean clone: an operator's own config/sync.yaml is never in the repository.
+  await rm(join(service, 'config/sync.yaml'), { force: true });
+
+  await serverlessPackage(out, SYNC_CONFIG);
+
+  resources = await templateResources(out);
   bundles = {};
   for (const name of FUNCTIONS) bundles[name] = readZip(await readFile(join(out, `${name}.zip`)));
 });
@@ -216,5 +229,90 @@ describe('alarms', () => {
     expect(byMetric('ApproximateAgeOfOldestMessage')).toMatchObject({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['WorkQueue', 'QueueName'] } }] });
     expect(byMetric('GuardTrips')).toBeDefined();
     for (const alarm of alarms) expect(alarm['AlarmActions']).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+});
+
+describe('the configuration SYNC_CONFIG names', () => {
+  /** The command's failure, or a failure of the test if it packaged. */
+  async function refusal(out: string, syncConfig: string | undefined): Promise<string> {
+    const error: unknown = await serverlessPackage(out, syncConfig).then(
+      () => new Error('serverless package succeeded'),
+      (failure: unknown) => failure,
+    );
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    expect(stderr + stdout, 'serverless package should have refused').not.toBe('');
+    return `${stdout}\n${stderr}`;
+  }
+  const exists = (path: string) => access(path).then(() => true, () => false);
+
+  it('refuses to package, building nothing, when the file is missing (serverless.yml’s default config/sync.yaml on a clean clone)', async () => {
+    const out = join(workDir, 'out-missing');
+    const output = await refusal(out, undefined);
+
+    expect(output).toContain('nothing was packaged: SYNC_CONFIG names config/sync.yaml, which does not exist');
+    expect(output).toContain('cp config/demo.yaml config/sync.yaml');
+    expect(output).toContain('SYNC_CONFIG=ssm:');
+    expect(await exists(out)).toBe(false);
+  });
+
+  it('refuses an invalid file with the problems check-config reports', async () => {
+    await writeFile(join(workDir, 'service', 'config', 'broken.yaml'), 'org:\n  id: not-an-org\n');
+    const out = join(workDir, 'out-invalid');
+    const output = await refusal(out, 'config/broken.yaml');
+
+    expect(output).toContain('SYNC_CONFIG names config/broken.yaml, which is invalid');
+    expect(output).toMatch(/- org\.id: must look like "A495E53A5C1B1FFC0A495E53@AdobeOrg"/);
+    expect(output).toMatch(/- targets: required/);
+    expect(await exists(out)).toBe(false);
+  });
+
+  it('needs no file for an ssm: parameter: the functions read it at cold start, and no YAML is packaged', async () => {
+    const out = join(workDir, 'out-ssm');
+    await serverlessPackage(out, 'ssm:/ims-group-sync/ci/config');
+    const functions = Object.values(await templateResources(out)).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const worker = readZip(await readFile(join(out, 'worker.zip'))).map((e) => e.name);
+
+    expect(functions).toHaveLength(4);
+    for (const fn of functions) expect(fn.Properties['Environment']).toMatchObject({ Variables: { SYNC_CONFIG: 'ssm:/ims-group-sync/ci/config' } });
+    expect(worker).toContain('functions/worker.mjs');
+    expect(worker.filter((name) => name.endsWith('.yaml'))).toEqual([]);
+  });
+});
+
+describe('numbers the docs quote', () => {
+  const docs = () => readFile(join(PROJECT, 'docs/deployment.md'), 'utf8');
+  /** The one number `pattern` captures in `text`: a phrase that is gone fails the test, it never passes silently. */
+  function quoted(text: string, pattern: RegExp): number[] {
+    const found = [...text.matchAll(new RegExp(pattern, 'g'))].map((m) => Number(m[1]));
+    expect(found, `docs should say ${pattern}`).not.toEqual([]);
+    return found;
+  }
+
+  it('docs/deployment.md states the queue and worker settings the template defines', async () => {
+    const text = await docs();
+    const work = resource('WorkQueue').Properties;
+    const worker = resource('WorkerLambdaFunction').Properties;
+    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1].Properties ?? {};
+    const maxReceiveCount = (work['RedrivePolicy'] as { maxReceiveCount: number }).maxReceiveCount;
+
+    for (const n of quoted(text, /after (\d+) receives/)) expect(n).toBe(maxReceiveCount);
+    for (const n of quoted(text, /maxReceiveCount (\d+)/)) expect(n).toBe(maxReceiveCount);
+    for (const n of quoted(text, /(\d+) receives ride out/)) expect(n).toBe(maxReceiveCount);
+    for (const n of quoted(text, /[Vv]isibility (\d+) s/)) expect(n).toBe(work['VisibilityTimeout']);
+    for (const n of quoted(text, /hides a received message for (\d+) s/)) expect(n).toBe(work['VisibilityTimeout']);
+    for (const n of quoted(text, /the worker's (\d+) s timeout/)) expect(n).toBe(worker['Timeout']);
+    for (const n of quoted(text, /(\d+) days retention/)) expect(n * 86_400).toBe(work['MessageRetentionPeriod']);
+    for (const n of quoted(text, /batch (\d+)/)) expect(n).toBe(mapping['BatchSize']);
+  });
+
+  it('docs/deployment.md states the schedule, the worker concurrency and the log retention the template defines', async () => {
+    const text = await docs();
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties['ScheduleExpression']);
+    const mapping = ofType('AWS::Lambda::EventSourceMapping')[0]?.[1].Properties ?? {};
+    const retention = ofType('AWS::Logs::LogGroup').map(([, g]) => g.Properties['RetentionInDays']);
+
+    for (const n of quoted(text, /`rate\((\d+) hours\)`/)) expect(rules).toEqual([`rate(${n} hours)`]);
+    for (const n of quoted(text, /`workerConcurrency` \| `(\d+)`/)) expect(mapping['ScalingConfig']).toEqual({ MaximumConcurrency: n });
+    for (const n of quoted(text, /`logRetentionInDays` \| `(\d+)`/)) expect(new Set(retention)).toEqual(new Set([n]));
   });
 });

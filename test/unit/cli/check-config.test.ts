@@ -105,10 +105,25 @@ describe('ims-sync check-config', () => {
     expect(stderr.split('\n').filter((line) => line.startsWith('  - ')).length).toBeGreaterThanOrEqual(4);
   });
 
-  it('says which file it could not read', async () => {
+  it('says which file it could not read, and that --config named it', async () => {
     const { code, stderr } = await check(['--config', 'missing.yaml']);
     expect(code).toBe(1);
-    expect(stderr).toContain('missing.yaml: cannot read the configuration file (ENOENT)');
+    expect(stderr).toContain('missing.yaml: cannot read the configuration file (ENOENT) — check the path given in --config\n');
+  });
+
+  it('says SYNC_CONFIG, and where it came from, when that named the missing file', async () => {
+    const { code, stderr } = await check([], { SYNC_CONFIG: 'missing.yaml' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('missing.yaml: cannot read the configuration file (ENOENT) — check the path given in SYNC_CONFIG (from the environment)\n');
+  });
+
+  it('without --secrets says the secrets were not checked, which env variables they need, and how to check them', async () => {
+    const { code, stdout } = await check(['--config', 'demo.yaml']);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      '\nSecrets: not checked — 5 secret references not resolved. Check them with `ims-sync check-config --secrets` (DEMO_IMS_CLIENT_SECRET, DEMO_AEM_PASSWORD, DEMO_CAMPAIGN_PASSWORD, DEMO_WEBHOOK_SECRET must then be set in this environment or the env file).\n',
+    );
+    expect((await check(['--config', 'demo.yaml', '--secrets'], SECRETS)).stdout).not.toContain('not checked');
   });
 
   it('is a usage error when no configuration is named', async () => {
@@ -174,6 +189,7 @@ describe('ims-sync check-config', () => {
       expect(report.valid).toBe(true);
       expect(report.issues).toEqual([]);
       expect(report.secrets).toBeUndefined();
+      expect(report.secretsChecked).toBe(false);
       expect(report.summary?.org).toEqual({ id: '0000DEAD0000BEEF0000CAFE@AdobeOrg', clientId: 'ims-sync-demo' });
       expect(report.summary?.guard).toEqual({ maxRemovals: 50, maxRemovalPercent: 75 });
       expect(report.summary?.targets.map((t) => [t.id, t.kind, t.auth.type])).toEqual([

@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveEnv } from '../../../lib/cli/env.js';
 import { ConfigError, TargetUnavailableError } from '../../../lib/errors.js';
@@ -63,6 +65,68 @@ describe('where the CLI connects', () => {
     );
   });
 
+  it('names --config, or SYNC_CONFIG and its source, when the configuration file does not exist; nothing connects', async () => {
+    const world = cliWorld();
+    const flag = await cli(['plan', '--config', 'config/sync.yml'], world, { cwd: dir });
+    await writeStackEnv('SYNC_CONFIG=config/gone.yaml\n');
+    const fromFile = await cli(['plan'], world, { cwd: dir });
+
+    expect(flag).toMatchObject({ code: 1, stderr: 'ims-sync plan failed: the configuration file config/sync.yml does not exist — check the path given in --config\n' });
+    expect(fromFile.stderr).toBe('ims-sync plan failed: the configuration file config/gone.yaml does not exist — check the path given in SYNC_CONFIG (from the local stack (.local-state/stack.env))\n');
+    expect(world.seenEnv).toEqual([]);
+  });
+
+  it('refuses a stack.env whose stack is no longer running (by its pid), before any call', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    await writeStackEnv(`TABLE_NAME=ims-group-sync-local\nIMS_SYNC_LOCAL_STACK_PID=${dead}\n`);
+    const world = cliWorld();
+    const stale = await cli(['status'], world, { cwd: dir });
+
+    expect(stale).toMatchObject({ code: 1, stdout: '' });
+    expect(stale.stderr).toBe(
+      `ims-sync status failed: .local-state/stack.env was written by a local stack (pid ${dead}) that is no longer running — start it again with \`npm start\`, or remove the stale file (\`npm run stop\` does)\n`,
+    );
+    expect(world.seenEnv).toEqual([]);
+  });
+
+  it('uses a stack.env whose stack runs', async () => {
+    await writeStackEnv(`TABLE_NAME=ims-group-sync-local\nIMS_SYNC_LOCAL_STACK_PID=${process.pid}\n`);
+    const world = cliWorld();
+    expect((await cli(['status'], world, { cwd: dir })).code).toBe(0);
+    expect(world.seenEnv).toHaveLength(1);
+  });
+
+  it('blames DynamoDB at its endpoint, not UMAPI, when the store does not answer (the real AWS factory)', async () => {
+    const before = { ...process.env };
+    const closedPort = 'http://127.0.0.1:9';
+    try {
+      const { code, stdout, stderr } = await cli(['plan'], undefined, {
+        cwd: dir,
+        env: {
+          SYNC_CONFIG: fileURLToPath(new URL('../../../config/demo.yaml', import.meta.url)),
+          TABLE_NAME: 'ims-group-sync-local',
+          QUEUE_URL: 'http://127.0.0.1:9/123456789012/ims-group-sync-local-work.fifo',
+          AWS_ENDPOINT_URL_DYNAMODB: closedPort,
+          AWS_ENDPOINT_URL_SQS: closedPort,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_MAX_ATTEMPTS: '1',
+        },
+      });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `ims-sync plan failed: DynamoDB at ${closedPort} is not reachable (ECONNREFUSED) — start the local stack (\`npm start\`), or check the env file or the exported AWS variables (AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION, credentials)\n`,
+      );
+      expect(stderr).not.toMatch(/UMAPI/);
+    } finally {
+      // The real factory exports the AWS_* variables for the SDK: put the test process's back.
+      for (const name of Object.keys(process.env)) if (!(name in before)) delete process.env[name];
+      Object.assign(process.env, before);
+    }
+  });
+
   it('fails with one line when the --env-file is missing', async () => {
     const { code, stderr } = await cli(['plan', '--env-file', 'nope.env'], cliWorld(), { cwd: dir });
     expect(code).toBe(1);
@@ -71,6 +135,8 @@ describe('where the CLI connects', () => {
 
   it('hands the resolved variables to the runtime factory, and tells a terminal where it connects', async () => {
     await writeStackEnv('TABLE_NAME=ims-group-sync-local\n');
+    await mkdir(join(dir, 'config'));
+    await writeFile(join(dir, 'config', 'demo.yaml'), '# the factory is a fake: only the path matters\n');
     const world = cliWorld();
     const { stderr } = await cli(['status', '--config', 'config/demo.yaml'], world, { cwd: dir, isTTY: true });
     expect(world.seenEnv).toEqual([{ TABLE_NAME: 'ims-group-sync-local', SYNC_CONFIG: 'config/demo.yaml' }]);

@@ -72,7 +72,11 @@ export interface Ran {
 
 let ids = 0;
 
-export async function cli(argv: string[], world: CliWorld | undefined, io: { env?: Record<string, string>; isTTY?: boolean; cwd?: string } = {}): Promise<Ran> {
+export async function cli(
+  argv: string[],
+  world: CliWorld | undefined,
+  io: { env?: Record<string, string>; isTTY?: boolean; cwd?: string; ask?: (question: string) => Promise<string> } = {},
+): Promise<Ran> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(
@@ -84,6 +88,7 @@ export async function cli(argv: string[], world: CliWorld | undefined, io: { env
       isTTY: io.isTTY ?? false,
       // An empty directory: no .local-state/stack.env is found by accident.
       cwd: io.cwd ?? '/nonexistent-ims-sync-cwd',
+      ...(io.ask ? { ask: io.ask } : {}),
     },
     world ? { runtime: world.factory, newId: (prefix) => `${prefix}-${(ids += 1)}` } : {},
   );

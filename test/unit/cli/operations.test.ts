@@ -72,7 +72,7 @@ describe('ims-sync status', () => {
     expect(status['queues']).toEqual({ queue: { visible: 1, inFlight: 0 }, deadLetter: { visible: 0, inFlight: 0 } });
     expect(status['holds']).toEqual([expect.objectContaining({ targetId: 'acme-campaign', status: 'HELD' })]);
     expect(JSON.stringify(status['holds'])).not.toContain('"held"');
-    expect(status['deferred']).toEqual([{ targetId: 'acme-campaign', users: 1, groups: 0, oldest: world.clock.now() }]);
+    expect(status['deferred']).toEqual([{ targetId: 'acme-campaign', users: 1, groups: 0, oldest: new Date(world.clock.now()).toISOString() }]);
     expect(status['umapiBudget']).toMatchObject({ perMinute: { users: 25, groups: 5 } });
   });
 
@@ -101,6 +101,8 @@ describe('ims-sync status', () => {
     expect(stdout).toMatch(/users +everyone \(events and reconciliation\) +25 +in 6\.0 s +2 +2026-11-23 10:00:00Z\n/);
     expect(stdout).toMatch(/users +reconciliation's share \(80%\) +20 +in 1\.5 s +0 +2026-11-23 09:59:58Z/);
     expect(stdout).not.toContain('Note:');
+    const json = JSON.parse((await cli(['status', '--json'], withBuckets)).stdout) as { umapiBudget: { buckets: unknown[] } };
+    expect(json.umapiBudget.buckets[0]).toEqual({ family: 'users', bucket: 'shared', tokens: -1.5, perMinute: 25, nextFreeInMs: 6000, waiting: 2, updatedAt: '2026-11-23T10:00:00.000Z' });
   });
 });
 

@@ -128,14 +128,32 @@ describe('ims-sync approve / reject', () => {
     expect(world.stores.runs.records[0]?.status).toBe('APPROVED');
   });
 
-  it('reject drops them and exits 0; deciding again says there is nothing held', async () => {
+  it('reject drops them and exits 0; approving after says it was already rejected, exit 1', async () => {
     const { world, runId } = await heldRun();
     expect((await cli(['reject', runId, '--target', 'acme-campaign'], world)).code).toBe(0);
     expect(world.stores.runs.records[0]?.status).toBe('REJECTED');
     const again = await cli(['approve', runId], world);
-    expect(again.code).toBe(0);
-    expect(again.stdout).toContain('not held (nothing to decide)');
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(new RegExp(`${runId} +acme-campaign +already rejected \\(its removals were dropped\\) +0`));
+    expect(again.stderr).toContain(`ims-sync approve: ${runId} acme-campaign was already rejected`);
     expect(world.queue.sent).toEqual([]);
+  });
+
+  it('a second approve says it was already approved and queues nothing again (exit 0); a reject after it fails, exit 1', async () => {
+    const { world, runId } = await heldRun();
+    await cli(['approve', runId], world);
+    const queued = world.queue.sent.length;
+
+    const twice = await cli(['approve', runId], world);
+    const late = await cli(['reject', runId, '--json'], world);
+
+    expect(twice.code).toBe(0);
+    expect(twice.stdout).toContain('already approved (its removals were queued then)');
+    expect(world.queue.sent).toHaveLength(queued);
+    expect(late.code).toBe(1);
+    expect(JSON.parse(late.stdout)).toEqual([{ runId, targetId: 'acme-campaign', outcome: 'not-held', queuedMessages: 0, status: 'APPROVED' }]);
+    expect(late.stderr).toBe(`ims-sync reject: ${runId} acme-campaign was already approved: its removals were queued and cannot be rejected now; \`ims-sync audit\` shows what was applied\n`);
+    expect(world.stores.runs.records[0]?.status).toBe('APPROVED');
   });
 
   it('fails with exit 1 for a run that does not exist', async () => {

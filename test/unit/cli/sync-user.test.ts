@@ -51,14 +51,15 @@ describe('ims-sync sync-user', () => {
   it('prints user, plan and result as JSON', async () => {
     const world = cliWorld();
     const { stdout } = await cli(['sync-user', 'LI@acme.com', '--json'], world);
-    const parsed = JSON.parse(stdout) as { user: { email: string }; plan: { targetId: string; status: string }[]; result: { targets: { targetId: string; status: string }[]; failures: unknown[] } };
+    const parsed = JSON.parse(stdout) as { user: { email: string }; plan: { targetId: string; status: string }[]; result: { targets: { targetId: string; status: string; applied: number }[]; failures: unknown[] } };
     expect(parsed.user.email).toBe('li@acme.com');
     expect(parsed.plan.map((p) => [p.targetId, p.status])).toEqual([
-      ['acme-prod-author', 'changes'],
-      ['acme-stage-author', 'changes'],
-      ['acme-campaign', 'nothing-to-change'],
+      ['acme-prod-author', 'planned'],
+      ['acme-stage-author', 'planned'],
+      ['acme-campaign', 'nothing-to-do'],
     ]);
-    expect(parsed.result.targets.map((t) => t.status)).toEqual(['applied', 'applied', 'applied']);
+    // `applied` only where something was: never "applied" with 0 applied.
+    expect(parsed.result.targets.map((t) => [t.status, t.applied])).toEqual([['applied', 1], ['applied', 1], ['nothing-to-do', 0]]);
     expect(parsed.result.failures).toEqual([]);
   });
 
@@ -78,5 +79,27 @@ describe('ims-sync sync-user', () => {
     const { code, stderr } = await cli(['sync-user', 'li@acme.com'], world);
     expect(code).toBe(1);
     expect(stderr).toBe('ims-sync sync-user failed: umapi throttled the request; retry in 30 s — the shared budget is spent; try again in 30 s\n');
+  });
+
+  it('refuses an email that is neither in the org nor in any target (a typo): exit 1, nothing changed', async () => {
+    const world = cliWorld();
+    const { code, stdout, stderr } = await cli(['sync-user', 'li@acme.con'], world);
+
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'ims-sync sync-user failed: li@acme.con is neither in the org (UMAPI has no such user) nor in a managed group of any target — check the spelling (`ims-sync audit li@acme.con` shows what the sync ever did for it); nothing was changed\n',
+    );
+    for (const id of ['acme-prod-author', 'acme-stage-author', 'acme-campaign']) expect(world.target(id).applyCalls).toEqual([]);
+    expect(world.stores.audit.entries).toEqual([]);
+  });
+
+  it('keeps the removal wording for a user who left the org but still holds managed groups', async () => {
+    const world = cliWorld();
+    const { code, stdout } = await cli(['sync-user', 'sam@acme.com'], world);
+
+    expect(code).toBe(2);
+    expect(stdout).toContain('sam@acme.com is not in the org (UMAPI has no such user): every managed membership is removed.');
+    expect(world.target('acme-campaign').members('delivery')).not.toContain('sam@acme.com');
   });
 });
