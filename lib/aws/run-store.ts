@@ -22,6 +22,7 @@ const GuardVerdictSchema = z.object({
   maxRemovals: z.number(),
   maxRemovalPercent: z.number(),
   reason: z.string().optional(),
+  findings: z.record(z.string(), z.number()).optional(),
 });
 
 const PlanSliceSchema = z
@@ -43,6 +44,7 @@ const RunItem = z.object({
   heldGz: z.instanceof(Uint8Array).optional(),
   snapshotAt: z.number().optional(),
   reason: z.string().optional(),
+  findings: z.record(z.string(), z.number()).optional(),
 });
 
 function key(runId: string, targetId: string) {

@@ -4,6 +4,7 @@
  */
 import type { TargetActual } from '../domain/state.js';
 import type { PlanSlice } from '../domain/plan-types.js';
+import type { DirectMemberships } from '../domain/findings.js';
 
 export interface ReadScope {
   /** Managed groups to read, spelled as configured or as found in IMS. */
@@ -45,6 +46,12 @@ export interface TargetAdapter {
   listGroups(): Promise<readonly string[]>;
   /** Read the actual state. A group whose read fails is `unknown`; a failed identity read throws. */
   readState(scope: ReadScope): Promise<TargetActual>;
+  /**
+   * Read only, for the access review: the IMS identities' memberships in every group the sync does
+   * not manage (not in `managedGroups`). A group whose read fails is listed as unknown; a failed
+   * identity or group-list read throws.
+   */
+  readDirectMemberships?(managedGroups: readonly string[]): Promise<DirectMemberships>;
   /** Apply a plan slice with the fewest calls: one write per changed group. Never throws for one failed group: reports it. */
   apply(slice: PlanSlice): Promise<ApplyResult>;
 }

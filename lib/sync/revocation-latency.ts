@@ -1,0 +1,21 @@
+/**
+ * `RevocationLatencyMs` per target: how long after the IMS fact a revocation (a removal, or a
+ * disable) reached the target. Only for webhook work, whose fact time (`ApplyContext.at`) is the
+ * event's time as ingest clamped it to its receipt (a sender's clock ahead of ours is not trusted:
+ * lib/ingest/time.ts), or the UMAPI read made for the event; a reconciliation's snapshot time is not
+ * an IMS event's, so its slices are not measured.
+ */
+import type { Metrics } from '../observability/log.js';
+import type { AppliedChange } from '../targets/port.js';
+import type { ApplyContext } from './apply-plan.js';
+
+/** Webhook work is audited as `event <id>`, reconciliation slices as `run <id>` (apply-work.ts, user-work.ts). */
+const fromEvent = (cause: string): boolean => cause.startsWith('event ');
+
+/** One observation per write that revoked something; a fact time after the write is not measured. */
+export function recordRevocationLatency(applied: readonly AppliedChange[], ctx: Pick<ApplyContext, 'binding' | 'at' | 'cause'>, writtenAt: number, metrics: Metrics): void {
+  if (!fromEvent(ctx.cause) || !applied.some((c) => c.op === 'remove' || c.op === 'disable')) return;
+  const latency = writtenAt - ctx.at;
+  if (!Number.isFinite(latency) || latency < 0) return;
+  metrics.milliseconds('RevocationLatencyMs', latency, { target: ctx.binding.config.id });
+}
