@@ -22,6 +22,7 @@ import { planCommand } from './plan.js';
 import { silentProgress, terminalProgress } from './progress.js';
 import { reconcileCommand } from './reconcile.js';
 import { replayCommand } from './replay.js';
+import { reportCommand } from './report.js';
 import { statusCommand } from './status.js';
 import { syncUserCommand } from './sync-user.js';
 
@@ -38,6 +39,7 @@ export const COMMANDS: readonly Command[] = [
   approveCommand,
   rejectCommand,
   auditCommand,
+  reportCommand,
   checkConfigCommand,
 ];
 

@@ -9,6 +9,7 @@ import type { DeferredRecord, RunTargetRecord } from '../sync/ports.js';
 import { expectPositionals, parseCommand } from './args.js';
 import type { CliRuntime, RateBucketState } from './connect.js';
 import type { Command } from './context.js';
+import { latestDrift, renderDrift } from './drift-status.js';
 import { EXIT } from './exit-codes.js';
 import { json, table, time } from './format.js';
 
@@ -75,6 +76,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
           runs: recent ? recent.map(withoutHeld) : { unavailable: errorOf(runs) },
           deferred: deferredCounts ?? { unavailable: errorOf(deferred) },
           holds: holds ? holds.map(withoutHeld) : { unavailable: errorOf(runs) },
+          drift: runs.ok ? latestDrift(runs.value) : { unavailable: errorOf(runs) },
           umapiBudget: throttle,
         }),
       );
@@ -84,6 +86,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
         `Last reconciliation runs (newest first):\n${recent ? renderRuns(recent) : unavailable(errorOf(runs))}`,
         `Deferred (retried by each reconciliation):\n${deferredCounts ? renderDeferred(deferredCounts) : unavailable(errorOf(deferred))}`,
         `Removals held by the guard, awaiting a decision:\n${holds ? renderHolds(holds) : unavailable(errorOf(runs))}`,
+        `Access-review findings of the latest reconciliation:\n${runs.ok ? renderDrift(latestDrift(runs.value)) : unavailable(errorOf(runs))}`,
         `UMAPI budget (client ${world.sync.config.org.clientId}):\n${renderThrottle(throttle)}`,
       ];
       if (queues.ok && queues.value.deadLetter.visible > 0) sections.push('Dead letters are waiting: see them with `ims-sync replay`.');
