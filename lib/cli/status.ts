@@ -46,8 +46,9 @@ export const statusCommand: Command = {
 
 Show the work queue and dead-letter queue depth, the last reconciliation runs with their guard
 verdicts, the deferred items per target, the removals held by the guard and awaiting
-\`ims-sync approve\`, and the state of the shared UMAPI budget. A part that cannot be read is shown
-as unavailable.
+\`ims-sync approve\`, the access-review findings per kind counted by each target's latest
+reconciliation (\`ims-sync report\` says who), and the state of the shared UMAPI budget. A part that
+cannot be read is shown as unavailable.
 
 Options:
   --json          Print the status as JSON
