@@ -121,28 +121,17 @@ function unwired(input: FindingsInput): Finding[] {
 
 /** IMS identities in the target without access (not in the org, ineligible, or without the instance's profile) that still hold groups. */
 function orphans(input: FindingsInput, access: ReadonlySet<string>): Finding[] {
-  const held = new Map<string, Set<string>>();
-  const hold = (key: string, group: string): void => {
-    const groups = held.get(key) ?? new Set<string>();
-    groups.add(group);
-    held.set(key, groups);
-  };
-  for (const change of input.plan.changes) for (const key of change.remove) hold(key, change.group);
-  for (const [key, groups] of input.direct?.byUser ?? []) for (const group of groups) hold(key, group);
-  const findings: Finding[] = [];
-  for (const [key, groups] of held) {
-    if (access.has(key) || !isIms(input, key)) continue;
-    for (const group of [...groups].sort(byText)) {
-      findings.push({
-        kind: 'orphan',
-        identity: key,
-        group,
-        why: 'an IMS user no longer in the org, or without access to this instance, who still holds this group',
-        action: 'a managed group is removed by the next reconciliation; remove any other group by hand and disable or delete the account',
-      });
-    }
-  }
-  return findings;
+  const why = 'an IMS user no longer in the org, or without access to this instance, who still holds this group';
+  const orphan = (identity: string, group: string, action: string): Finding => ({ kind: 'orphan', identity, group, why, action });
+  const isOrphan = (key: string): boolean => !access.has(key) && isIms(input, key);
+  return [
+    ...input.plan.changes.flatMap((change) =>
+      change.remove.filter(isOrphan).map((key) => orphan(key, change.group, 'nothing by hand: the next reconciliation removes this managed group (`ims-sync reconcile --apply` now)')),
+    ),
+    ...[...(input.direct?.byUser ?? [])].flatMap(([key, groups]) =>
+      isOrphan(key) ? groups.map((group) => orphan(key, group, 'remove the user from this group by hand (the sync never touches it), then disable or delete the account')) : [],
+    ),
+  ];
 }
 
 /**

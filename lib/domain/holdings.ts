@@ -27,7 +27,8 @@ export interface Holding {
   readonly path?: string;
 }
 
-export type IdentityStatus = 'in-sync' | 'pending' | 'deferred' | 'unknown' | 'untouched';
+/** `direct-only`: no managed group, only unmanaged groups held directly (see the findings). */
+export type IdentityStatus = 'in-sync' | 'pending' | 'deferred' | 'unknown' | 'untouched' | 'direct-only';
 
 export interface IdentityHoldings {
   readonly key: string;
@@ -90,10 +91,11 @@ const withPath = (path: string | undefined): { path?: string } => (path === unde
 
 function identityStatus(groups: readonly Holding[]): IdentityStatus {
   const managed = groups.filter((g) => g.managed);
+  if (managed.length === 0) return 'direct-only';
   if (managed.some((g) => g.status === 'pending-add' || g.status === 'pending-remove')) return 'pending';
   if (managed.some((g) => g.status === 'unknown')) return 'unknown';
-  if (managed.length > 0 && managed.every((g) => g.status === 'untouched')) return 'untouched';
-  if (managed.length > 0 && managed.every((g) => g.status === 'deferred')) return 'deferred';
+  if (managed.every((g) => g.status === 'untouched')) return 'untouched';
+  if (managed.every((g) => g.status === 'deferred')) return 'deferred';
   return 'in-sync';
 }
 

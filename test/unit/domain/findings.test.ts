@@ -150,6 +150,14 @@ describe('holdings', () => {
     ]);
   });
 
+  it('an identity holding only unmanaged groups is direct-only, never in-sync', () => {
+    const jane = imsUser('jane@acme.com', ['AEM-Authors', PROFILE]);
+    const actual = actualOf({ 'AEM-Authors': known('AEM-Authors', ['jane@acme.com'], ['content-authors']) }, { 'jane@acme.com': 'ims', 'sam@acme.com': 'ims' });
+    const { holdings, findings } = review(aemTarget(AUTHORS), [jane], actual, direct({ 'sam@acme.com': ['workflow-users'] }));
+    expect(holdings[1]).toEqual({ key: 'sam@acme.com', kind: 'ims', status: 'direct-only', groups: [{ group: 'workflow-users', managed: false, status: 'direct' }] });
+    expect(findings[0]?.action).toContain('remove the user from this group by hand');
+  });
+
   it('a group whose read failed is unknown for those IMS grants it to, never empty', () => {
     const jane = imsUser('jane@acme.com', ['AEM-Authors', PROFILE]);
     const actual = actualOf({ 'AEM-Authors': { status: 'unknown', reason: 'timeout' } }, { 'jane@acme.com': 'ims' });
