@@ -3,14 +3,11 @@
  * review. Pure over the reads of a reconciliation (IMS users, managed groups, desired and actual
  * state) plus the IMS identities' direct memberships in unmanaged groups.
  */
-import type { Target } from '../config/schema.js';
 import { effectiveGroups, userKeyOf } from './access.js';
-import type { DesiredMembers } from './desired.js';
-import type { DirectMemberships } from './findings.js';
+import type { FindingsInput } from './findings.js';
 import { foldName, isAdminRoleGroup, type ImsUser } from './ims.js';
 import { compiledPattern, type ManagedGroups } from './managed.js';
 import { captureInternalName } from './patterns.js';
-import type { TargetActual } from './state.js';
 
 /**
  * in-sync: held, as IMS says; pending-add / pending-remove: the next write changes it; deferred: IMS
@@ -37,14 +34,8 @@ export interface IdentityHoldings {
   readonly groups: readonly Holding[];
 }
 
-export interface HoldingsInput {
-  readonly target: Target;
-  readonly users: readonly ImsUser[];
-  readonly managed: ManagedGroups;
-  readonly desired: DesiredMembers;
-  readonly actual: TargetActual;
-  readonly direct?: DirectMemberships;
-}
+/** The reads of the findings, plus the managed groups (their order and spelling). */
+export type HoldingsInput = Pick<FindingsInput, 'target' | 'users' | 'desired' | 'actual' | 'direct'> & { readonly managed: ManagedGroups };
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
