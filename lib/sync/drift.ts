@@ -28,11 +28,13 @@ const NEED_DIRECT: readonly FindingKind[] = ['direct-member', 'orphan'];
 export type DirectRead = { readonly ok: true; readonly value: DirectMemberships } | { readonly ok: false; readonly error: string };
 
 /** The IMS identities' memberships in unmanaged groups, or why they could not be read. */
-export async function readDirect(reads: Pick<TargetReads, 'binding' | 'managed'>): Promise<DirectRead> {
+export async function readDirect(reads: Pick<TargetReads, 'binding' | 'managed' | 'actual'>): Promise<DirectRead> {
   const { adapter } = reads.binding;
   if (adapter.readDirectMemberships === undefined) return { ok: false, error: `the ${adapter.kind} adapter cannot read unmanaged groups` };
+  // The reconciliation's read listed every IMS identity of the target: no second read of them.
+  const ims = new Set([...reads.actual.identities].filter(([, kind]) => kind === 'ims').map(([key]) => key));
   try {
-    return { ok: true, value: await adapter.readDirectMemberships([...reads.managed.values()].map((g) => g.name)) };
+    return { ok: true, value: await adapter.readDirectMemberships([...reads.managed.values()].map((g) => g.name), ims) };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }

@@ -47,11 +47,11 @@ export interface TargetAdapter {
   /** Read the actual state. A group whose read fails is `unknown`; a failed identity read throws. */
   readState(scope: ReadScope): Promise<TargetActual>;
   /**
-   * Read only, for the access review: the IMS identities' memberships in every group the sync does
-   * not manage (not in `managedGroups`). A group whose read fails is listed as unknown; a failed
-   * identity or group-list read throws.
+   * Read only, for the access review: the memberships of these IMS identities (folded keys, as a
+   * reconciliation's `readState` found them) in every group the sync does not manage (not in
+   * `managedGroups`). A group whose read fails is listed as unknown; a failed group-list read throws.
    */
-  readDirectMemberships?(managedGroups: readonly string[]): Promise<DirectMemberships>;
+  readDirectMemberships?(managedGroups: readonly string[], imsIdentities: ReadonlySet<string>): Promise<DirectMemberships>;
   /** Apply a plan slice with the fewest calls: one write per changed group. Never throws for one failed group: reports it. */
   apply(slice: PlanSlice): Promise<ApplyResult>;
 }

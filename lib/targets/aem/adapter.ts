@@ -61,7 +61,7 @@ export function buildAemTarget(deps: AemTargetDeps): TargetAdapter {
       return [...names.values()];
     },
     readState: (scope) => readState(ctx, scope),
-    readDirectMemberships: (managedGroups) => readDirectMemberships(ctx, managedGroups),
+    readDirectMemberships: (managedGroups, imsUsers) => readDirectMemberships(ctx, managedGroups, imsUsers),
     apply: (slice) => apply(ctx, slice),
   };
 }

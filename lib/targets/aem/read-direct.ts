@@ -1,19 +1,18 @@
 /**
  * For the access review: which IMS users are declared members of a group that is not an IMS group
  * (AEM-provided groups such as content-authors, and any other local group) — access that removing
- * the user in the Admin Console does not take away (contracts/aem.md §1, §6). Read only: all IMS
- * users and all groups in one QueryBuilder call each, then one `.rw.json` per local group.
+ * the user in the Admin Console does not take away (contracts/aem.md §1, §6). Read only: all groups
+ * in one QueryBuilder call, then one `.rw.json` per local group; the IMS users are the caller's.
  */
 import { mapLimit } from '../../concurrency.js';
 import type { DirectMemberships } from '../../domain/findings.js';
 import { foldName } from '../../domain/ims.js';
 import type { AemContext } from './context.js';
-import { queryAllGroups, queryImsUsers } from './queries.js';
+import { queryAllGroups } from './queries.js';
 import { readGroup } from './read-group.js';
 
-export async function readDirectMemberships(ctx: AemContext, managedGroups: readonly string[]): Promise<DirectMemberships> {
-  const [imsUsers, allGroups] = await Promise.all([queryImsUsers(ctx.client), queryAllGroups(ctx.client)]);
-  const imsIds = new Set(imsUsers.map((user) => foldName(user.id)));
+export async function readDirectMemberships(ctx: AemContext, managedGroups: readonly string[], imsUsers: ReadonlySet<string>): Promise<DirectMemberships> {
+  const allGroups = await queryAllGroups(ctx.client);
   const managed = new Set(managedGroups.map(foldName));
   const local = allGroups.filter((group) => !group.ims && !managed.has(foldName(group.id)));
   for (const group of local) ctx.directory.remember('group', group);
@@ -27,7 +26,7 @@ export async function readDirectMemberships(ctx: AemContext, managedGroups: read
     for (const member of read.members) {
       const key = foldName(member.authorizableId);
       // Only IMS users: nested groups (IMS groups wired in) and local users are not direct IMS access.
-      if (member.type !== 'group' && imsIds.has(key)) byUser.set(key, [...(byUser.get(key) ?? []), read.name]);
+      if (member.type !== 'group' && imsUsers.has(key)) byUser.set(key, [...(byUser.get(key) ?? []), read.name]);
     }
   }
   return { byUser, unknownGroups };

@@ -55,7 +55,7 @@ export function buildCampaignTarget(deps: CampaignTargetDeps): TargetAdapter {
       return rows.map((row) => rowValues(row, GROUP, { name: NAME }).name);
     },
     readState: (scope) => readCampaignState(call, config.id, scope, tuning),
-    readDirectMemberships: (managedGroups) => readCampaignDirectMemberships(call, managedGroups, tuning),
+    readDirectMemberships: (managedGroups, imsOperators) => readCampaignDirectMemberships(call, managedGroups, imsOperators, tuning),
     apply: (slice) => applyCampaignSlice(call, slice, tuning),
   };
 }

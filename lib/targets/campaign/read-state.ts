@@ -84,7 +84,7 @@ async function membersOf(
   return members;
 }
 
-export async function imsOperators(call: SoapCall, tuning: ReadTuning): Promise<Set<string>> {
+async function imsOperators(call: SoapCall, tuning: ReadTuning): Promise<Set<string>> {
   const rows = await selectAll(
     call,
     { schema: OPERATOR, select: [NAME], where: [equalsCondition(AUTHENTICATION_TYPE, IMS_AUTHENTICATION)], orderBy: [ID] },
