@@ -22,7 +22,6 @@ const GuardVerdictSchema = z.object({
   maxRemovals: z.number(),
   maxRemovalPercent: z.number(),
   reason: z.string().optional(),
-  findings: z.record(z.string(), z.number()).optional(),
 });
 
 const PlanSliceSchema = z

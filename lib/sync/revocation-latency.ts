@@ -12,10 +12,12 @@ import type { ApplyContext } from './apply-plan.js';
 /** Webhook work is audited as `event <id>`, reconciliation slices as `run <id>` (apply-work.ts, user-work.ts). */
 const fromEvent = (cause: string): boolean => cause.startsWith('event ');
 
-/** One observation per write that revoked something; a fact time after the write is not measured. */
+/** One observation per write that revoked something (per target, and in the all-targets series); a fact time after the write is not measured. */
 export function recordRevocationLatency(applied: readonly AppliedChange[], ctx: Pick<ApplyContext, 'binding' | 'at' | 'cause'>, writtenAt: number, metrics: Metrics): void {
   if (!fromEvent(ctx.cause) || !applied.some((c) => c.op === 'remove' || c.op === 'disable')) return;
   const latency = writtenAt - ctx.at;
   if (!Number.isFinite(latency) || latency < 0) return;
   metrics.milliseconds('RevocationLatencyMs', latency, { target: ctx.binding.config.id });
+  // CloudWatch computes percentiles per series, never over a GROUP BY: one more series for all targets.
+  metrics.milliseconds('RevocationLatencyMs', latency);
 }

@@ -4,6 +4,7 @@
  * project so that it never races another build in the working tree. Takes about 15-25 s.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,8 +239,10 @@ describe('dashboard and drift alarms', () => {
     const used = applicationMetricsIn(body, 'ImsGroupSync');
     for (const name of used) expect(emitted, `dashboard metric ${name}`).toContain(name);
     expect([...used].sort()).toEqual(['ChangesApplied', 'DriftFindings', 'EventsAccepted', 'EventsRejected', 'GuardTrips', 'RevocationLatencyMs', 'ThrottleWaits']);
-    expect(body).toContain('"stat":"p50"');
-    expect(body).toContain('"stat":"p99"');
+    // Percentiles of the all-targets series the worker emits (service = the worker's Powertools service name).
+    expect(readFileSync(join(PROJECT, 'functions', 'worker.ts'), 'utf8')).toContain("createPowertools('ims-group-sync-worker')");
+    expect(body).toContain('"RevocationLatencyMs","service","ims-group-sync-worker",{"stat":"p50"');
+    expect(body).toContain('"RevocationLatencyMs","service","ims-group-sync-worker",{"stat":"p99"');
     expect(body).toContain('ApproximateNumberOfMessagesVisible');
     expect(body).toContain('ApproximateAgeOfOldestMessage');
     expect(parsed.widgets.map((w) => w.properties.title)).toHaveLength(7);

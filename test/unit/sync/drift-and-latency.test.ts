@@ -54,7 +54,10 @@ describe('RevocationLatencyMs', () => {
     if (binding === undefined) throw new Error('no target');
     const at = world.clock.now() - 1500;
     await applyPlanSlice(slice, [], { binding, eventId: 'e1', at, cause: 'event e1' }, world.runtime);
-    expect(world.metrics.timed).toEqual([{ name: 'RevocationLatencyMs', ms: 1500, dimensions: { target: 'acme-prod-author' } }]);
+    expect(world.metrics.timed).toEqual([
+      { name: 'RevocationLatencyMs', ms: 1500, dimensions: { target: 'acme-prod-author' } },
+      { name: 'RevocationLatencyMs', ms: 1500, dimensions: {} },
+    ]);
   });
 
   it('is not measured for reconciliation slices, additions only, or a fact time after the write', async () => {
