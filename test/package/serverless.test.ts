@@ -233,8 +233,8 @@ describe('dashboard and drift alarms', () => {
     const dashboard = resource(dashboards[0]?.[0] ?? 'Dashboard');
     expect(dashboard.Properties['DashboardName']).toBe('ims-group-sync-ci');
     // The body is an Fn::Join of JSON text and references (region, queue names): join it with stand-ins.
-    const join = dashboard.Properties['DashboardBody'] as { 'Fn::Join': [string, unknown[]] };
-    const body = join['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'REF')).join('');
+    const joined = dashboard.Properties['DashboardBody'] as { 'Fn::Join': [string, unknown[]] };
+    const body = joined['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'REF')).join('');
     const parsed = JSON.parse(body) as { widgets: { properties: { title: string } }[] };
     const used = applicationMetricsIn(body, 'ImsGroupSync');
     for (const name of used) expect(emitted, `dashboard metric ${name}`).toContain(name);
