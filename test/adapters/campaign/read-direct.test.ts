@@ -1,19 +1,14 @@
 /** The access review's read of IMS operators in unmanaged operator groups, against the Campaign simulator. */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCampaignSimulator, type RunningCampaignSimulator } from '../../../local/simulators/campaign/index.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startCampaignSimulator } from '../../../local/simulators/campaign/index.js';
 import { campaignTarget, recording, testInstance } from './helpers.js';
 
 describe('Campaign adapter: readDirectMemberships', () => {
-  let sim: RunningCampaignSimulator | undefined;
-  afterEach(async () => {
-    await sim?.stop();
-    sim = undefined;
-  });
-
   it('lists the given IMS operators in groups outside the managed set, from one paged query', async () => {
     const instance = testInstance();
     instance.memberships.push({ operator: 'omar@acme.com', group: 'admin' });
-    sim = await startCampaignSimulator({ instance });
+    const sim = await startCampaignSimulator({ instance });
+    onTestFinished(() => sim.stop());
     const { transport, calls } = recording();
     const target = campaignTarget({ url: sim.url, transport, tuning: { lineCount: 4 } });
 
