@@ -54,7 +54,7 @@ describe('ims-sync report against the local stack', () => {
       'local-in-managed admin AEM-Authors',
       'orphan sam@acme.com AEM-Authors',
       'orphan sam@acme.com AEM-DAM-Users',
-      'orphan sam@acme.com workflow-users',
+      'orphan tom@acme.com workflow-users',
       'unwired AEM-DAM-Users dam-users',
     ]);
     expect(findings(review, 'acme-stage-author')).toEqual([
@@ -79,7 +79,7 @@ describe('ims-sync report against the local stack', () => {
     expect(findings(review, 'acme-prod-author')).toEqual([
       'direct-member li@acme.com workflow-users',
       'local-in-managed admin AEM-Authors',
-      'orphan sam@acme.com workflow-users',
+      'orphan tom@acme.com workflow-users',
     ]);
     const nina = review.targets[0]?.identities.find((i) => i.key === 'nina@acme.com');
     expect(nina).toMatchObject({ status: 'in-sync', lastChange: { op: 'add', group: 'AEM-Authors' } });

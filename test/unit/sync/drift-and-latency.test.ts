@@ -13,13 +13,13 @@ describe('DriftFindings', () => {
     world.target('acme-prod-author').readDirectMemberships = async () => ({
       byUser: new Map([
         ['li@acme.com', ['workflow-users']],
-        ['sam@acme.com', ['workflow-users']],
+        ['tom@acme.com', ['workflow-users']],
       ]),
       unknownGroups: [],
     });
     await reconcile({ runId: 'r1', mode: 'apply' }, world.runtime);
 
-    // sam left the org: his two managed groups (removal queued) and workflow-users; admin is local in AEM-Authors.
+    // sam left the org: his two managed groups (removal queued); tom, long gone, in workflow-users; admin is local in AEM-Authors.
     const prod = { 'direct-member': 1, 'local-in-managed': 1, unwired: 1, orphan: 3, 'disabled-mismatch': 0, deferred: 0 };
     expect(driftOf(world, 'acme-prod-author')).toEqual(prod);
     expect(world.stores.runs.records.find((r) => r.targetId === 'acme-prod-author')?.findings).toEqual(prod);
