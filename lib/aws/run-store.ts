@@ -43,6 +43,7 @@ const RunItem = z.object({
   heldGz: z.instanceof(Uint8Array).optional(),
   snapshotAt: z.number().optional(),
   reason: z.string().optional(),
+  findings: z.record(z.string(), z.number()).optional(),
 });
 
 function key(runId: string, targetId: string) {

@@ -25,6 +25,7 @@ import type { BudgetWait } from '../aws/rate-limiter.js';
 import { showBudgetWait, silentProgress, terminalProgress, type Progress } from './progress.js';
 import { reconcileCommand } from './reconcile.js';
 import { replayCommand } from './replay.js';
+import { reportCommand } from './report.js';
 import { statusCommand } from './status.js';
 import { syncUserCommand } from './sync-user.js';
 
@@ -41,6 +42,7 @@ export const COMMANDS: readonly Command[] = [
   approveCommand,
   rejectCommand,
   auditCommand,
+  reportCommand,
   checkConfigCommand,
   deadLetterCommand,
 ];

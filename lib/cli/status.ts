@@ -10,6 +10,7 @@ import type { DeferredRecord, RunTargetRecord } from '../sync/ports.js';
 import { expectPositionals, parseCommand } from './args.js';
 import type { CliRuntime, RateBucketState } from './connect.js';
 import type { Command } from './context.js';
+import { latestDrift, renderDrift } from './drift-status.js';
 import { EXIT } from './exit-codes.js';
 import { isoTime, json, plural, table, time } from './format.js';
 
@@ -51,8 +52,9 @@ export const statusCommand: Command = {
 
 Show the work queue and dead-letter queue depth, the last reconciliation runs with their guard
 verdicts, the deferred items per target, the removals held by the guard and awaiting
-\`ims-sync approve\`, and the state of the shared UMAPI budget. A part that cannot be read is shown
-as unavailable.
+\`ims-sync approve\`, the access-review findings per kind counted by each target's latest
+reconciliation (\`ims-sync report\` says who), and the state of the shared UMAPI budget. A part that
+cannot be read is shown as unavailable.
 
 Options:
   --json          Print the status as JSON
@@ -82,6 +84,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
           runs: recent ? recent.map(withoutHeld) : { unavailable: errorOf(runs) },
           deferred: deferredCounts ? deferredCounts.map((c) => ({ ...c, oldest: isoTime(c.oldest) })) : { unavailable: errorOf(deferred) },
           holds: holds ? holds.map(withoutHeld) : { unavailable: errorOf(runs) },
+          drift: runs.ok ? latestDrift(runs.value) : { unavailable: errorOf(runs) },
           umapiBudget: throttle,
         }),
       );
@@ -91,6 +94,7 @@ Exit: 0 everything was read, 1 some part could not be read.`,
         `Last reconciliation runs (newest first${runs.ok ? `; ${plural(countRuns(runs.value), 'run')} recorded, one row per target` : ''}):\n${recent ? renderRuns(recent) : unavailable(errorOf(runs))}`,
         `Deferred (retried by each reconciliation):\n${deferredCounts ? renderDeferred(deferredCounts) : unavailable(errorOf(deferred))}`,
         `Removals held by the guard, awaiting a decision:\n${holds ? renderHolds(holds) : unavailable(errorOf(runs))}`,
+        `Access-review findings of the latest reconciliation:\n${runs.ok ? renderDrift(latestDrift(runs.value)) : unavailable(errorOf(runs))}`,
         `UMAPI budget (client ${world.sync.config.org.clientId}):\n${renderThrottle(throttle)}`,
       ];
       if (queues.ok && queues.value.deadLetter.visible > 0) sections.push('Dead letters are waiting: see them with `ims-sync replay`.');

@@ -30,10 +30,16 @@ export type MetricName =
   | 'GuardTrips'
   | 'IncompleteReads'
   | 'DeadLetterMoves'
-  | 'ReconcileRuns';
+  | 'ReconcileRuns'
+  | 'DriftFindings';
+
+/** Durations the product emits, in milliseconds (percentiles on the dashboard). */
+export type DurationName = 'RevocationLatencyMs';
 
 export interface Metrics {
   count(name: MetricName, value?: number, dimensions?: Record<string, string>): void;
+  /** One observed duration in milliseconds. */
+  milliseconds(name: DurationName, ms: number, dimensions?: Record<string, string>): void;
   /** Send what was counted (end of an invocation). */
   flush(): void;
 }

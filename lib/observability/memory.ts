@@ -1,5 +1,5 @@
 /** Recording Log and Metrics, for tests and the local stack's live summary. */
-import type { Log, LogAttributes, MetricName, Metrics } from './log.js';
+import type { DurationName, Log, LogAttributes, MetricName, Metrics } from './log.js';
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -36,12 +36,27 @@ export interface CountedMetric {
   dimensions: Record<string, string>;
 }
 
-export function createMemoryMetrics(): Metrics & { counted: CountedMetric[]; total(name: MetricName, dimensions?: Record<string, string>): number } {
+export interface TimedMetric {
+  name: DurationName;
+  ms: number;
+  dimensions: Record<string, string>;
+}
+
+export function createMemoryMetrics(): Metrics & {
+  counted: CountedMetric[];
+  timed: TimedMetric[];
+  total(name: MetricName, dimensions?: Record<string, string>): number;
+} {
   const counted: CountedMetric[] = [];
+  const timed: TimedMetric[] = [];
   return {
     counted,
+    timed,
     count: (name, value = 1, dimensions = {}) => {
       counted.push({ name, value, dimensions });
+    },
+    milliseconds: (name, ms, dimensions = {}) => {
+      timed.push({ name, ms, dimensions });
     },
     flush: () => undefined,
     total: (name, dimensions = {}) =>

@@ -27,6 +27,12 @@ export function createPowertools(serviceName: string): { log: Log; metrics: Metr
         pending = true;
       }
     },
+    milliseconds: (name, ms, dimensions = {}) => {
+      // Always a single metric: percentiles are read per target, and nothing waits for a flush.
+      const single = powertoolsMetrics.singleMetric();
+      for (const [key, dimValue] of Object.entries(dimensions)) single.addDimension(key, dimValue);
+      single.addMetric(name, MetricUnit.Milliseconds, ms);
+    },
     flush: () => {
       if (!pending) return;
       pending = false;

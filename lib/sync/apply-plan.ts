@@ -13,6 +13,7 @@ import { isEmptySlice } from '../domain/guard.js';
 import type { Deferred, GroupChange, PlanSlice } from '../domain/plan-types.js';
 import type { AppliedChange, FailedChange } from '../targets/port.js';
 import type { AuditEntry } from './ports.js';
+import { recordRevocationLatency } from './revocation-latency.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
 
 /** The IMS fact a membership change comes from. */
@@ -88,6 +89,7 @@ export async function applyPlanSlice(
   }
 
   const now = deps.clock.now();
+  recordRevocationLatency(result.applied, ctx, now, deps.metrics);
   const audit = (change: AppliedChange, outcome: AuditEntry['outcome'], detail?: string): AuditEntry => {
     const fact = ctx.factOf(change.member, change.group ?? DISABLED_STATE);
     return {

@@ -59,6 +59,8 @@ export interface RunTargetRecord {
   readonly held?: PlanSlice;
   readonly snapshotAt?: number;
   readonly reason?: string;
+  /** Access-review findings per kind seen by this run (`DriftFindings`); a kind absent was not counted. */
+  readonly findings?: Readonly<Record<string, number>>;
 }
 
 export interface RunStore {

@@ -11,6 +11,7 @@ import { evaluateGuard, sliceSize, splitForGuard } from '../domain/guard.js';
 import { planTarget } from '../domain/plan.js';
 import type { GuardVerdict, PlanSlice, TargetPlan } from '../domain/plan-types.js';
 import { IncompleteReadError, SyncError } from '../errors.js';
+import { measureDrift } from './drift.js';
 import { fanOut } from './fan-out.js';
 import { managedGroupsOf } from './managed-groups.js';
 import type { RunStatus } from './ports.js';
@@ -90,6 +91,7 @@ async function reconcileTarget(
   options.onProgress?.({ phase: 'target', targetId, step: 'reading' });
   let plan: TargetPlan;
   let verdict: GuardVerdict;
+  let findings: Record<string, number> | undefined;
   try {
     // AEM: IMS groups already in the instance count too, so a group deleted in IMS is still emptied.
     const candidates = target.kind === 'aem' ? [...orgGroupNames, ...(await binding.adapter.listGroups())] : orgGroupNames;
@@ -99,6 +101,7 @@ async function reconcileTarget(
     // Who keeps access without any managed group must not be disabled (revocation mode disable-user).
     plan = planTarget({ target, managed, desired, actual, access: accessKeys(users, target, rt.config.identity) });
     verdict = evaluateGuard(plan, actual, target.guard ?? rt.config.guard);
+    if (options.mode === 'apply') findings = await measureDrift({ binding, users, managed, desired, actual, plan }, rt);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     rt.log.error('reconciliation of a target failed; nothing applied there', { runId: options.runId, targetId, reason });
@@ -122,12 +125,12 @@ async function reconcileTarget(
       await rt.queue.send(messages);
       rt.metrics.count('GuardTrips', 1, { target: targetId });
       rt.log.warn('guard held the removals of this target for approval', { runId: options.runId, targetId, reason: verdict.reason });
-      await recordRun(rt, options.runId, targetId, startedAt, 'HELD', counts, { verdict, held: risky });
+      await recordRun(rt, options.runId, targetId, startedAt, 'HELD', counts, { verdict, held: risky, findings });
       return { targetId, status: 'held', plan, verdict, queuedMessages: messages.length };
     }
     const messages = fanOut(plan, { ...base, part: 'run' });
     await rt.queue.send(messages);
-    await recordRun(rt, options.runId, targetId, startedAt, 'APPLIED', counts, { verdict });
+    await recordRun(rt, options.runId, targetId, startedAt, 'APPLIED', counts, { verdict, findings });
     return { targetId, status: nothing ? 'nothing-to-do' : 'queued', plan, verdict, queuedMessages: messages.length };
   } catch (error) {
     // One target's queue or store failure does not stop the others; the next run plans it again.
@@ -159,7 +162,8 @@ async function recordRun(
   startedAt: number,
   status: RunStatus,
   counts: { adds: number; removes: number; wiring: number; deferred: number },
-  extra: { verdict?: GuardVerdict; held?: PlanSlice; reason?: string },
+  extra: { verdict?: GuardVerdict; held?: PlanSlice; reason?: string; findings?: Record<string, number> | undefined },
 ): Promise<void> {
-  await rt.stores.runs.put({ runId, targetId, startedAt, status, counts, snapshotAt: startedAt, ...extra });
+  const { findings, ...rest } = extra;
+  await rt.stores.runs.put({ runId, targetId, startedAt, status, counts, snapshotAt: startedAt, ...rest, ...(findings ? { findings } : {}) });
 }

@@ -4,6 +4,7 @@
  */
 import type { TargetActual } from '../domain/state.js';
 import type { PlanSlice } from '../domain/plan-types.js';
+import type { DirectMemberships } from '../domain/findings.js';
 
 export interface ReadScope {
   /** Managed groups to read, spelled as configured or as found in IMS. */
@@ -48,6 +49,12 @@ export interface TargetAdapter {
    * sync's to write (AEM: not an IMS group) is `local`; a failed identity read throws.
    */
   readState(scope: ReadScope): Promise<TargetActual>;
+  /**
+   * Read only, for the access review: the memberships of these IMS identities (folded keys, as a
+   * reconciliation's `readState` found them) in every group the sync does not manage (not in
+   * `managedGroups`). A group whose read fails is listed as unknown; a failed group-list read throws.
+   */
+  readDirectMemberships?(managedGroups: readonly string[], imsIdentities: ReadonlySet<string>): Promise<DirectMemberships>;
   /** Apply a plan slice with the fewest calls: one write per changed group. Never throws for one failed group: reports it. */
   apply(slice: PlanSlice): Promise<ApplyResult>;
 }

@@ -5,11 +5,9 @@
  * with --stage.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { startEmulators, type Emulators } from '../../local/emulators.js';
@@ -20,37 +18,7 @@ import { startCampaignSimulator, type RunningCampaignSimulator } from '../../loc
 import { startImsSimulator, type ImsSimulator } from '../../local/simulators/ims/index.js';
 import type { ReconcileReport } from '../../lib/sync/reconcile.js';
 import { createDeadLetterParking } from '../../lib/aws/dead-letters.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'ims-sync.js');
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Spawn the CLI with only these variables (no AWS credentials of the machine leak in). */
-function imsSync(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    // A CLI that does not exit (an open socket, a forgotten timer) fails the test instead of hanging it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { imsSync, ROOT } from '../support/spawn-cli.js';
 
 const fixture = demoOrg();
 const aemInstance = (id: string): FixtureAemInstance => {

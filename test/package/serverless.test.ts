@@ -4,6 +4,7 @@
  * project so that it never races another build in the working tree. Takes about 15-25 s.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { access, cp, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readZip, type ZipEntry } from './zip.js';
+import { applicationMetricsIn, emittedMetricNames } from './metric-names.js';
 
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
 const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', 'coverage', '.local-state', 'test']);
@@ -314,5 +316,46 @@ describe('numbers the docs quote', () => {
     for (const n of quoted(text, /`rate\((\d+) hours\)`/)) expect(rules).toEqual([`rate(${n} hours)`]);
     for (const n of quoted(text, /`workerConcurrency` \| `(\d+)`/)) expect(mapping['ScalingConfig']).toEqual({ MaximumConcurrency: n });
     for (const n of quoted(text, /`logRetentionInDays` \| `(\d+)`/)) expect(new Set(retention)).toEqual(new Set([n]));
+  });
+});
+
+describe('dashboard and drift alarms', () => {
+  const emitted = emittedMetricNames(PROJECT);
+
+  it('finds the metric names the code emits (the check below is only as good as this list)', () => {
+    expect([...emitted]).toEqual(expect.arrayContaining(['EventsAccepted', 'EventsRejected', 'ChangesApplied', 'GuardTrips', 'ThrottleWaits', 'DriftFindings', 'RevocationLatencyMs']));
+  });
+
+  it('has one dashboard named for the stage, showing only metrics the code emits, and every part the issue asks for', () => {
+    const dashboards = ofType('AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const dashboard = resource(dashboards[0]?.[0] ?? 'Dashboard');
+    expect(dashboard.Properties['DashboardName']).toBe('ims-group-sync-ci');
+    // The body is an Fn::Join of JSON text and references (region, queue names): join it with stand-ins.
+    const joined = dashboard.Properties['DashboardBody'] as { 'Fn::Join': [string, unknown[]] };
+    const body = joined['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'REF')).join('');
+    const parsed = JSON.parse(body) as { widgets: { properties: { title: string } }[] };
+    const used = applicationMetricsIn(body, 'ImsGroupSync');
+    for (const name of used) expect(emitted, `dashboard metric ${name}`).toContain(name);
+    expect([...used].sort()).toEqual(['ChangesApplied', 'DriftFindings', 'EventsAccepted', 'EventsRejected', 'GuardTrips', 'RevocationLatencyMs', 'ThrottleWaits']);
+    // Percentiles of the all-targets series the worker emits (service = the worker's Powertools service name).
+    expect(readFileSync(join(PROJECT, 'functions', 'worker.ts'), 'utf8')).toContain("createPowertools('ims-group-sync-worker')");
+    expect(body).toContain('"RevocationLatencyMs","service","ims-group-sync-worker",{"stat":"p50"');
+    expect(body).toContain('"RevocationLatencyMs","service","ims-group-sync-worker",{"stat":"p99"');
+    expect(body).toContain('ApproximateNumberOfMessagesVisible');
+    expect(body).toContain('ApproximateAgeOfOldestMessage');
+    expect(parsed.widgets.map((w) => w.properties.title)).toHaveLength(7);
+  });
+
+  it('alarms on direct-member and orphan findings above a configurable threshold (0), on emitted metrics only', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const kind of ['direct-member', 'orphan']) {
+      const alarm = alarms.find((a) => JSON.stringify(a['Metrics'] ?? '').includes(`kind = '${kind}'`));
+      expect(alarm, kind).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [{ Ref: 'AlarmTopic' }] });
+      expect(JSON.stringify(alarm?.['Metrics'])).toContain('DriftFindings');
+    }
+    for (const alarm of alarms) {
+      for (const name of applicationMetricsIn(JSON.stringify(alarm['Metrics'] ?? ''), 'ImsGroupSync')) expect(emitted, `alarm metric ${name}`).toContain(name);
+    }
   });
 });

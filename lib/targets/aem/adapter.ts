@@ -12,6 +12,7 @@ import { AemClient, type AemCredentials } from './client.js';
 import type { AemContext, MemberListLimits } from './context.js';
 import { Directory } from './lookup.js';
 import { readState } from './read.js';
+import { readDirectMemberships } from './read-direct.js';
 import { apply } from './write.js';
 
 export type { AemCredentials } from './client.js';
@@ -60,6 +61,7 @@ export function buildAemTarget(deps: AemTargetDeps): TargetAdapter {
       return [...names.values()];
     },
     readState: (scope) => readState(ctx, scope),
+    readDirectMemberships: (managedGroups, imsUsers) => readDirectMemberships(ctx, managedGroups, imsUsers),
     apply: (slice) => apply(ctx, slice),
   };
 }

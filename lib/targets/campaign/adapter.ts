@@ -10,6 +10,7 @@ import { applyCampaignSlice } from './apply.js';
 import { createCallLimiter } from '../call-limiter.js';
 import { selectAll, type SoapCall } from './query.js';
 import { readCampaignState } from './read-state.js';
+import { readCampaignDirectMemberships } from './read-direct.js';
 import { GROUP, ID, NAME, rowValues } from './schema.js';
 import { createSession, type CampaignCredentials } from './session.js';
 import { postSoap } from './soap.js';
@@ -54,6 +55,7 @@ export function buildCampaignTarget(deps: CampaignTargetDeps): TargetAdapter {
       return rows.map((row) => rowValues(row, GROUP, { name: NAME }).name);
     },
     readState: (scope) => readCampaignState(call, config.id, scope, tuning),
+    readDirectMemberships: (managedGroups, imsOperators) => readCampaignDirectMemberships(call, managedGroups, imsOperators, tuning),
     apply: (slice) => applyCampaignSlice(call, slice, tuning),
   };
 }
