@@ -1,0 +1,6 @@
+/** Every benchmark scenario, in the order `--all` runs them. See docs/benchmarks.md. */
+import { coldstartScenario } from './coldstart.js';
+import { reconcileScenario } from './reconcile.js';
+import type { Scenario } from './types.js';
+
+export const SCENARIOS: readonly Scenario[] = [reconcileScenario, coldstartScenario];
