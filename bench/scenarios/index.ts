@@ -1,6 +1,7 @@
 /** Every benchmark scenario, in the order `--all` runs them. See docs/benchmarks.md. */
 import { coldstartScenario } from './coldstart.js';
 import { reconcileScenario } from './reconcile.js';
+import { webhookScenario } from './webhook.js';
 import type { Scenario } from './types.js';
 
-export const SCENARIOS: readonly Scenario[] = [reconcileScenario, coldstartScenario];
+export const SCENARIOS: readonly Scenario[] = [webhookScenario, reconcileScenario, coldstartScenario];
