@@ -1,7 +1,8 @@
 /** Every benchmark scenario, in the order `--all` runs them. See docs/benchmarks.md. */
 import { coldstartScenario } from './coldstart.js';
 import { reconcileScenario } from './reconcile.js';
+import { revocationScenario } from './revocation.js';
 import { webhookScenario } from './webhook.js';
 import type { Scenario } from './types.js';
 
-export const SCENARIOS: readonly Scenario[] = [webhookScenario, reconcileScenario, coldstartScenario];
+export const SCENARIOS: readonly Scenario[] = [revocationScenario, webhookScenario, reconcileScenario, coldstartScenario];
