@@ -3,6 +3,7 @@ import { coldstartScenario } from './coldstart.js';
 import { reconcileScenario } from './reconcile.js';
 import { revocationScenario } from './revocation.js';
 import { webhookScenario } from './webhook.js';
+import { workerScenario } from './worker.js';
 import type { Scenario } from './types.js';
 
-export const SCENARIOS: readonly Scenario[] = [revocationScenario, webhookScenario, reconcileScenario, coldstartScenario];
+export const SCENARIOS: readonly Scenario[] = [revocationScenario, webhookScenario, workerScenario, reconcileScenario, coldstartScenario];
