@@ -11,7 +11,10 @@ import { parseScenarioArgs, runScenarios, scenarioUsage, UsageError } from './sc
 import { SCENARIOS } from './scenarios/index.js';
 
 const argv = process.argv.slice(2);
-if (argv.includes('--scenario') || argv.includes('--all') || argv.includes('--scenarios')) {
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(`${scenarioUsage(SCENARIOS)}\n\nthe reconcile tables (no --scenario):\n`);
+  await reconcileTables(['--help']);
+} else if (argv.includes('--scenario') || argv.includes('--all') || argv.includes('--scenarios')) {
   try {
     const parsed = parseScenarioArgs(argv, SCENARIOS);
     if (parsed.kind === 'help') {
@@ -25,9 +28,6 @@ if (argv.includes('--scenario') || argv.includes('--all') || argv.includes('--sc
     process.stderr.write(`${error.message}\n\n${scenarioUsage(SCENARIOS)}\n`);
     process.exitCode = 2;
   }
-} else if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write(`${scenarioUsage(SCENARIOS)}\n\n`);
-  await reconcileTables(argv);
 } else {
   await reconcileTables(argv);
 }
