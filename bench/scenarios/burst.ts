@@ -72,7 +72,7 @@ export const burstScenario: Scenario = {
     users: { default: 5000, min: 500, max: 200_000, help: 'org size' },
     'latency-ms': { default: 20, min: 0, max: 5000, help: 'every simulator answers after this long' },
     concurrency: { default: 16, min: 1, max: 1000, help: 'webhook posts in flight while sending' },
-    'timeout-s': { default: 240, min: 10, max: 7200, help: 'give up ("did not converge") after this long' },
+    'timeout-s': { default: 180, min: 10, max: 7200, help: 'give up ("did not converge") after this long' },
     'poll-ms': { default: 250, min: 10, max: 10_000, help: 'how often the targets are compared with IMS' },
     seed: { default: 1, min: 0, help: 'generator seed' },
   },

@@ -99,7 +99,7 @@ export const revocationScenario: Scenario = {
     removals: { default: 500, min: 1, max: 20_000, help: 'removals sent through the webhook' },
     rate: { default: 10, min: 1, max: 1000, help: 'removals a second (steady)' },
     'latency-ms': { default: 20, min: 0, max: 5000, help: 'every simulator answers after this long' },
-    'timeout-s': { default: 150, min: 10, max: 7200, help: 'after the last removal is sent, give up waiting after this long' },
+    'timeout-s': { default: 120, min: 10, max: 7200, help: 'after the last removal is sent, give up waiting after this long' },
     'poll-ms': { default: 10, min: 1, max: 1000, help: 'how often the targets are looked at' },
     seed: { default: 1, min: 0, help: 'generator seed (org and removals)' },
   },
