@@ -68,10 +68,10 @@ export function parseBenchArgs(argv: readonly string[]): { options: BenchOptions
   return { options, json: values.json, apply: !values['plan-only'] };
 }
 
-async function main(): Promise<void> {
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   let parsed: ReturnType<typeof parseBenchArgs>;
   try {
-    parsed = parseBenchArgs(process.argv.slice(2));
+    parsed = parseBenchArgs(argv);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     process.exitCode = 2;

@@ -67,6 +67,8 @@ export interface StackOptions {
   /** Where log lines are echoed (console.log by default), unless quiet. */
   readonly log?: (line: string) => void;
   readonly fixture?: OrgFixture;
+  /** The configuration file (`SYNC_CONFIG`); config/demo.yaml by default. Another one must name the fixture's targets. */
+  readonly configPath?: string;
   /** The HTTP transport of the worker and schedule (fetch by default): to record or alter calls in experiments. */
   readonly http?: HttpTransport;
   /** The worker's first back-off for a failed record, in seconds (doubling per receive); 2 by default. */
@@ -190,7 +192,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const env: Record<string, string> = {
       ...emulators.env,
-      SYNC_CONFIG: DEMO_CONFIG_PATH,
+      SYNC_CONFIG: options.configPath ?? DEMO_CONFIG_PATH,
       IMS_URL: ims.url,
       AEM_PROD_URL: aemProd.url,
       AEM_STAGE_URL: aemStage.url,

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../../bench/reconcile.js';
 import { formatReport } from '../../bench/report.js';
 import { DEFAULT_BENCH_OPTIONS, runBench } from '../../bench/run.js';
+import { webhookScenario } from '../../bench/scenarios/webhook.js';
 
 const run = promisify(execFile);
 
@@ -56,5 +57,16 @@ describe('bench/reconcile', () => {
     });
     expect(() => parseBenchArgs(['--users', 'many'])).toThrow(/--users must be a whole number/);
     expect(() => parseBenchArgs(['--aem', '0', '--campaign', '0'])).toThrow(/cannot both be 0/);
+  });
+
+  it('runs a scenario and returns its figures with their floors (webhook, a few deliveries)', async () => {
+    const outcome = await webhookScenario.run({ events: 20, warmup: 5 }, () => undefined);
+
+    expect(Object.keys(outcome.figures)).toEqual(expect.arrayContaining(['webhookEventsPerSecond', 'webhookP99Ms']));
+    expect(Object.keys(outcome.figures['webhookEventsPerSecond'] as object).sort()).toEqual(['adobeIo', 'adobeIoWithSqs', 'generic', 'genericWithSqs']);
+    for (const c of outcome.comparisons) {
+      expect(c.value).toBeGreaterThan(0);
+      expect(c.floor).toBeGreaterThan(0);
+    }
   });
 });

@@ -137,7 +137,8 @@ describe('packaged functions', () => {
       expect(names).toContain(SYNC_CONFIG);
       expect(names.filter((n) => n.includes('node_modules/'))).toEqual([]);
       expect(code).not.toMatch(/node_modules\/@aws-sdk\//);
-      expect(code).toMatch(/from ["']@aws-sdk\/client-sqs["']/);
+      // Minified: `from"@aws-sdk/client-sqs"`, with no space.
+      expect(code).toMatch(/from\s*["']@aws-sdk\/client-sqs["']/);
     }
   });
 });
