@@ -17,7 +17,7 @@ export async function readDirectMemberships(ctx: AemContext, managedGroups: read
   const local = allGroups.filter((group) => !group.ims && !managed.has(foldName(group.id)));
   for (const group of local) ctx.directory.remember('group', group);
 
-  const reads = await mapLimit(local, ctx.config.limits.concurrency, async (group) => ({ name: group.id, read: await readGroup(ctx, group.id) }));
+  const reads = await mapLimit(local, ctx.config.limits.concurrency, async (group) => ({ name: group.id, read: await readGroup(ctx, group.id, { readLocal: true }) }));
   const byUser = new Map<string, string[]>();
   const unknownGroups: string[] = [];
   for (const { name, read } of reads) {
