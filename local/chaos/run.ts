@@ -80,7 +80,7 @@ export const DEFAULT_CHAOS_OPTIONS: Omit<ChaosOptions, 'progress'> = {
   umapiPerMinute: 100,
   targetConcurrency: 4,
   targetTimeoutMs: 1500,
-  errorRate: 0.12,
+  errorRate: 0.15,
   hangRate: 0.02,
   outageSeconds: 25,
   umapi429Every5s: 1,
@@ -93,6 +93,7 @@ export const SMALL_CHAOS_OPTIONS: Omit<ChaosOptions, 'progress'> = {
   ...DEFAULT_CHAOS_OPTIONS,
   users: 300,
   events: 200,
+  errorRate: 0.2,
   duplicateShare: 0.3,
   hotUsers: 40,
   windowSize: 8,
@@ -288,6 +289,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     stops.push(() => clearInterval(push429Timer));
     push429();
     const outageTarget = aemSims[1] ?? aemSims[0];
+    const hangTarget = aemSims[aemSims.length - 1];
+    at(faultMs * 0.2, () => {
+      if (!hangTarget) return;
+      hangTarget.faults = { ...hangTarget.faults, hang: true };
+      say(`fault: ${targets[aemSims.indexOf(hangTarget)]?.id ?? 'aem'} hangs every request for 3 s`);
+      setTimeout(() => {
+        if (hangTarget.faults.hang) hangTarget.faults = { ...hangTarget.faults, hang: false };
+      }, 3000);
+    });
     at(faultMs * 0.3, () => {
       if (!outageTarget) return;
       outageTarget.faults = { ...outageTarget.faults, outageUntil: Date.now() + options.outageSeconds * 1000 };
@@ -407,9 +417,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const faultPhaseEnd = Date.now();
     faultsOff();
     const parked = (await replay({ dryRun: true, max: 10_000 })) as ReplayReport;
-    const dlqParked = parked.matched.length + parked.keptCount;
     const replayed = (await replay({ dryRun: false, max: 10_000 })) as ReplayReport;
-    say(`dead-letter queue: ${dlqParked} parked (${parked.unreadable.length} unreadable), ${replayed.matched.length} replayed`);
+    say(`dead-letter queue: ${parked.matched.length + parked.keptCount} parked (${parked.unreadable.length} unreadable), ${replayed.matched.length} replayed`);
     const secondDrain = await drain('drain after replay', 120_000);
     const drainSeconds = firstDrain.seconds;
 
@@ -439,6 +448,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const endReplay = (await replay({ dryRun: true, max: 10_000 })) as ReplayReport;
     const poison = endReplay.unreadable.find((u) => (u.reason ?? '').length > 0);
     const dlqLeft = endReplay.matched.length + endReplay.keptCount - (poison ? 1 : 0);
+    // Every distinct message seen in the dead-letter queue over the run's three looks.
+    const dlqParked = new Set([parked, replayed, endReplay].flatMap((r) => [...r.matched.map((m) => m.messageId), ...r.unreadable.map((u) => u.messageId)])).size;
 
     const targetFigures: Record<string, TargetFigures> = {};
     let writes = 0;
