@@ -27,6 +27,22 @@ const FLAGS = {
   'drain-timeout': 'drainTimeoutSeconds',
 } as const satisfies Record<string, keyof Omit<ChaosOptions, 'progress'>>;
 
+/** Bounds the run needs (the configuration schema caps UMAPI's budget at 100 a minute). */
+const BOUNDS: Partial<Record<keyof Omit<ChaosOptions, 'progress'>, [number, number]>> = {
+  users: [10, 1_000_000],
+  aem: [1, 20],
+  events: [1, 1_000_000],
+  duplicateShare: [0, 0.9],
+  hotUsers: [1, 1_000_000],
+  windowSize: [1, 10_000],
+  burstSize: [1, 10_000],
+  umapiPerMinute: [1, 100],
+  targetConcurrency: [1, 64],
+  targetTimeoutMs: [100, 120_000],
+  errorRate: [0, 1],
+  hangRate: [0, 1],
+};
+
 const HELP = `npm run chaos [-- options]   the chaos run on the local stack (docs/chaos.md)
 
   --json                 print one JSON object on stdout (progress stays on stderr)
@@ -55,7 +71,8 @@ function parse(): { options: ChaosOptions; json: boolean } | undefined {
     const raw = (values as Record<string, unknown>)[flag];
     if (raw === undefined) continue;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${flag} must be a number ≥ 0, got "${String(raw)}"`);
+    const [min, max] = BOUNDS[key] ?? [0, Number.MAX_SAFE_INTEGER];
+    if (!Number.isFinite(value) || value < min || value > max) throw new UsageError(`--${flag} must be a number from ${min} to ${max}, got "${String(raw)}"`);
     options[key] = value;
   }
   const progress = (line: string): void => void process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
