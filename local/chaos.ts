@@ -4,10 +4,11 @@
  */
 import { parseArgs } from 'node:util';
 
+import { DEFAULT_CHAOS_OPTIONS, runChaos, SMALL_CHAOS_OPTIONS, type ChaosOptions, type ChaosReport } from './chaos/run.js';
+
 // As vitest.config.ts does: the SDK's notice about its 2027 releases needing Node 22 would be
 // printed by this process and by every worker process it starts (they inherit the environment).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-import { DEFAULT_CHAOS_OPTIONS, runChaos, SMALL_CHAOS_OPTIONS, type ChaosOptions, type ChaosReport } from './chaos/run.js';
 
 const FLAGS = {
   users: 'users',
