@@ -3,7 +3,6 @@
  * `--json`; progress on stderr; exit 0 only when every check holds.
  */
 import { parseArgs } from 'node:util';
-
 import { DEFAULT_CHAOS_OPTIONS, runChaos, SMALL_CHAOS_OPTIONS, type ChaosOptions, type ChaosReport } from './chaos/run.js';
 
 // As vitest.config.ts does: the SDK's notice about its 2027 releases needing Node 22 would be
