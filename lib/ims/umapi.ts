@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../clock.js';
 import { foldName, type ImsGroup, type ImsUser } from '../domain/ims.js';
-import { ProtocolError, ValidationError } from '../errors.js';
+import { IncompleteReadError, ProtocolError, ValidationError } from '../errors.js';
 import type { HttpTransport } from '../http.js';
 import type { RetryPolicy } from '../retry.js';
 import type { RateLimiter, Umapi } from './port.js';
@@ -73,7 +73,12 @@ export function createUmapiClient(deps: UmapiClientDeps): Umapi {
         ...(options?.onPage ? { onPage: options.onPage } : {}),
       });
       // readAllPages answers undefined only for a missing resource, which this listing has not.
-      return users ?? [];
+      // An org listing no user at all is not a believable answer (the org whose credential reads it has
+      // users; a proxy or an outage answering an empty page is more likely): unknown, never "everyone left".
+      if (users === undefined || users.length === 0) {
+        throw new IncompleteReadError('umapi', 'umapi GET users: the org listed no users at all; taken for a failed read, not for an empty org');
+      }
+      return users;
     },
 
     getUser: async (email) => {

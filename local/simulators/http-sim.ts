@@ -23,6 +23,8 @@ export interface Faults {
   hang?: boolean;
   /** Answer 503 to everything until this epoch-ms time. Set with `outageMs` over HTTP. */
   outageUntil?: number;
+  /** Share (0..1) of requests that never get an answer (only the client's timeout ends them). */
+  hangRate?: number;
 }
 
 /** What `POST /__sim/faults` accepts: a closed set, so a typo ("errorrate") is refused, not silently ignored. */
@@ -88,12 +90,36 @@ export interface SimHandler {
 
 export type RequestCounts = Record<string, { read: number; write: number }>;
 
+/** One counted request as the simulator saw it: when it arrived and ended, and how it was answered. */
+export interface JournalEntry {
+  readonly endpoint: string;
+  readonly kind: 'read' | 'write';
+  /** Epoch ms (wall clock) when the request arrived. */
+  readonly start: number;
+  /** Epoch ms when the answer was sent or the client gave up; undefined while it is open. */
+  end?: number;
+  /** The status answered; 0 when no answer was sent (a hang the client abandoned). */
+  status?: number;
+  /** What answered: the handler, or an injected fault. */
+  by?: 'handler' | 'error' | 'outage' | 'throttle' | 'hang';
+}
+
+/** A recording of every counted request, started by `record()`; stop it to free the entries. */
+export interface Journal {
+  readonly entries: readonly JournalEntry[];
+  /** Most counted requests open at the same time since recording began. */
+  peakInFlight(): number;
+  stop(): void;
+}
+
 export interface RunningSimulator {
   readonly url: string;
   readonly port: number;
   faults: Faults;
   counts(): RequestCounts;
   resetCounts(): void;
+  /** Start recording every counted request (arrival, end, answer) until the journal is stopped. */
+  record(): Journal;
   stop(): Promise<void>;
 }
 
@@ -128,6 +154,8 @@ export async function startSimulator(handler: SimHandler, options: StartOptions 
   const now = options.now ?? Date.now;
   let counts: RequestCounts = {};
   const hanging = new Set<ServerResponse>();
+  const journals = new Set<{ entries: JournalEntry[]; peak: number }>();
+  let inFlight = 0;
   const state = { faults: { ...(options.faults ?? {}) } as Faults };
 
   const control = (request: SimRequest): SimResponse => {
@@ -149,6 +177,22 @@ export async function startSimulator(handler: SimHandler, options: StartOptions 
     return json(404, { error: `unknown control route ${request.path}` });
   };
 
+  /** Journal one counted request in every recording, closed when its answer is sent or the client leaves. */
+  const open = (route: Route, res: ServerResponse): JournalEntry => {
+    const entry: JournalEntry = { endpoint: route.endpoint, kind: route.kind, start: Date.now() };
+    inFlight += 1;
+    for (const journal of journals) {
+      journal.entries.push(entry);
+      journal.peak = Math.max(journal.peak, inFlight);
+    }
+    res.once('close', () => {
+      inFlight -= 1;
+      entry.end = Date.now();
+      entry.status = res.headersSent ? res.statusCode : 0;
+    });
+    return entry;
+  };
+
   const server: Server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://sim.local');
@@ -161,22 +205,29 @@ export async function startSimulator(handler: SimHandler, options: StartOptions 
       };
       if (request.path.startsWith('/__sim/')) return send(res, control(request));
       const route = handler.classify(request);
+      let journaled: JournalEntry | undefined;
       if (route) {
         const entry = (counts[route.endpoint] ??= { read: 0, write: 0 });
         entry[route.kind] += 1;
+        if (journals.size > 0) journaled = open(route, res);
       }
+      const answer = (by: NonNullable<JournalEntry['by']>, response: SimResponse): void => {
+        if (journaled) journaled.by = by;
+        send(res, response);
+      };
       const faults = state.faults;
-      if (faults.hang) {
+      if (faults.hang || (faults.hangRate && random() < faults.hangRate)) {
+        if (journaled) journaled.by = 'hang';
         hanging.add(res);
         res.on('close', () => hanging.delete(res));
         return;
       }
       if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
       const failed = handler.failed?.() ?? { status: 503, headers: { 'content-type': 'text/plain' }, body: 'Service Unavailable' };
-      if (faults.outageUntil !== undefined && now() < faults.outageUntil) return send(res, failed);
-      if (faults.throttle) return send(res, handler.throttled());
-      if (faults.errorRate && random() < faults.errorRate) return send(res, failed);
-      send(res, await handler.handle(request));
+      if (faults.outageUntil !== undefined && now() < faults.outageUntil) return answer('outage', failed);
+      if (faults.throttle) return answer('throttle', handler.throttled());
+      if (faults.errorRate && random() < faults.errorRate) return answer('error', failed);
+      answer('handler', await handler.handle(request));
     } catch (error) {
       send(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: `simulator error: ${String(error)}` });
     }
@@ -196,6 +247,11 @@ export async function startSimulator(handler: SimHandler, options: StartOptions 
     counts: () => structuredClone(counts),
     resetCounts: () => {
       counts = {};
+    },
+    record: () => {
+      const journal = { entries: [] as JournalEntry[], peak: 0 };
+      journals.add(journal);
+      return { entries: journal.entries, peakInFlight: () => journal.peak, stop: () => void journals.delete(journal) };
     },
     stop: async () => {
       for (const res of hanging) res.destroy();

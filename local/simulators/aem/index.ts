@@ -5,9 +5,9 @@
 import type { FixtureAemInstance } from '../../fixtures/types.js';
 import { startSimulator, type Faults, type RunningSimulator } from '../http-sim.js';
 import { AemHandler, type AemSimCredentials } from './handler.js';
-import { AemModel, type AemSnapshot } from './model.js';
+import { AemModel, type AemSnapshot, type MembershipChange } from './model.js';
 
-export type { AemSnapshot } from './model.js';
+export type { AemSnapshot, MembershipChange } from './model.js';
 export type { AemSimCredentials } from './handler.js';
 export { DEFAULT_ML } from './reads.js';
 
@@ -54,6 +54,8 @@ export interface AemControl {
   /** Stale every CSRF token issued so far (the next POST with one answers 403). */
   expireCsrfTokens(): void;
   snapshot(): AemSnapshot;
+  /** Call `listener` for every membership a write adds or removes; returns how to stop. */
+  onMembershipChange(listener: (change: MembershipChange) => void): () => void;
 }
 
 export type RunningAemSimulator = RunningSimulator & { readonly control: AemControl };
@@ -93,6 +95,10 @@ export async function startAemSimulator(options: AemSimulatorOptions): Promise<R
     },
     expireCsrfTokens: () => handler.expireCsrfTokens(),
     snapshot: () => model.snapshot(),
+    onMembershipChange: (listener) => {
+      model.membershipListeners.add(listener);
+      return () => void model.membershipListeners.delete(listener);
+    },
   };
   const running = await startSimulator(handler, {
     ...(options.port !== undefined ? { port: options.port } : {}),

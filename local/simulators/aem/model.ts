@@ -26,9 +26,20 @@ export interface AemSnapshot {
 
 const fold = (id: string): string => id.toLowerCase();
 
+/** A declared membership that changed through the HTTP API (`POST <home>.rw.html`), as spelled in AEM. */
+export interface MembershipChange {
+  readonly group: string;
+  readonly member: string;
+  readonly change: 'added' | 'removed';
+  /** Epoch ms. */
+  readonly at: number;
+}
+
 export class AemModel {
   private readonly byId = new Map<string, SimAuthorizable>();
   private readonly byHome = new Map<string, SimAuthorizable>();
+  /** Told of every membership written through the API (not of fixture seeding or `login`). */
+  readonly membershipListeners = new Set<(change: MembershipChange) => void>();
 
   constructor(readonly targetId: string, instance?: FixtureAemInstance) {
     if (!instance) return;
@@ -65,6 +76,11 @@ export class AemModel {
     this.byId.set(fold(id), entry);
     this.byHome.set(home, entry);
     return entry;
+  }
+
+  /** Tell the listeners that a write changed a membership. */
+  noteMembership(group: SimAuthorizable, member: SimAuthorizable, change: MembershipChange['change']): void {
+    for (const listener of this.membershipListeners) listener({ group: group.id, member: member.id, change, at: Date.now() });
   }
 
   /** Groups that declare `id` as a member. */

@@ -32,12 +32,16 @@ export function writeAuthorizable(model: AemModel, target: SimAuthorizable, body
     const member = model.require(id);
     if (!target.members.has(member.id)) {
       target.members.add(member.id);
+      model.noteMembership(target, member, 'added');
       changes.push(`added("${target.home}", "${member.id}");`);
     }
   }
   for (const id of removes) {
     const member = model.require(id);
-    if (target.members.delete(member.id)) changes.push(`removed("${target.home}", "${member.id}");`);
+    if (target.members.delete(member.id)) {
+      model.noteMembership(target, member, 'removed');
+      changes.push(`removed("${target.home}", "${member.id}");`);
+    }
   }
   if (disable !== undefined) {
     target.disabled = disable === '' ? undefined : disable;

@@ -16,7 +16,8 @@ import type { FixtureCampaignInstance } from '../../fixtures/types.js';
 import { startSimulator, type Faults, type RunningSimulator, type SimHandler, type SimRequest, type SimResponse } from '../http-sim.js';
 import { element, parseXml, type XmlElement } from '../../../lib/targets/campaign/xml.js';
 import { elementOut, SIM_FAULTS, SimFault, soapAnswer, soapFault, stringOut } from './envelope.js';
-import { CampaignModel } from './model.js';
+import { CampaignModel, type OperatorGroupChange } from './model.js';
+export type { OperatorGroupChange } from './model.js';
 import { executeQuery } from './query.js';
 import { servedSchema } from './schemas.js';
 import { applyWrite } from './write.js';
@@ -32,6 +33,8 @@ export interface CampaignControl {
   /** Every session now answers XSV-350008. */
   expireSessions(): void;
   snapshot(): FixtureCampaignInstance;
+  /** Call `listener` for every membership a write adds or removes; returns how to stop. */
+  onMembershipChange(listener: (change: OperatorGroupChange) => void): () => void;
 }
 
 export interface CampaignSimulatorOptions {
@@ -199,6 +202,10 @@ export async function startCampaignSimulator(options: CampaignSimulatorOptions):
     membersOf: (group) => model.membersOf(group),
     expireSessions: () => sessions.clear(),
     snapshot: () => model.snapshot(),
+    onMembershipChange: (listener) => {
+      model.membershipListeners.add(listener);
+      return () => void model.membershipListeners.delete(listener);
+    },
   };
 
   const running = await startSimulator(handler, { port: options.port, faults: options.faults, now });

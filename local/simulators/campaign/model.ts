@@ -17,6 +17,15 @@ export interface SimGroup {
   readonly label: string;
 }
 
+/** An operator-group membership that a SOAP write changed. */
+export interface OperatorGroupChange {
+  readonly group: string;
+  readonly member: string;
+  readonly change: 'added' | 'removed';
+  /** Epoch ms. */
+  readonly at: number;
+}
+
 const node = (name: string, attrs: Record<string, string>, children: XmlElement[] = []): XmlElement => ({ name, attrs, children, text: '' });
 
 export class CampaignModel {
@@ -26,6 +35,8 @@ export class CampaignModel {
   private readonly groups = new Map<string, SimGroup>();
   /** `${operatorId}:${groupId}` */
   private readonly links = new Set<string>();
+  /** Told of every membership a write changes (not of fixture seeding or `login`). */
+  readonly membershipListeners = new Set<(change: OperatorGroupChange) => void>();
 
   constructor(instance: FixtureCampaignInstance) {
     this.targetId = instance.targetId;
@@ -60,6 +71,11 @@ export class CampaignModel {
   }
   unlink(op: SimOperator, group: SimGroup): void {
     this.links.delete(`${op.id}:${group.id}`);
+  }
+
+  /** Tell the listeners that a write changed a membership. */
+  noteMembership(op: SimOperator, group: SimGroup, change: OperatorGroupChange['change']): void {
+    for (const listener of this.membershipListeners) listener({ group: group.name, member: op.name, change, at: Date.now() });
   }
 
   groupsOf(operator: string): string[] {

@@ -46,8 +46,11 @@ export function applyWrite(model: CampaignModel, doc: XmlElement): number {
     }
   }
   for (const { operation, op, group } of edits) {
+    const wasMember = model.isMember(op, group);
     if (operation === 'insert' || operation === 'insertOrUpdate') model.link(op, group);
     else if (operation === 'delete') model.unlink(op, group);
+    const isMember = model.isMember(op, group);
+    if (wasMember !== isMember) model.noteMembership(op, group, isMember ? 'added' : 'removed');
   }
   return edits.length;
 }

@@ -99,6 +99,10 @@ describe('UMAPI client: paging', () => {
     ['X-Total-Count disagrees with the users served', { totalCountSkew: 1 }],
     ['an empty page before lastPage', { emptyUsersPage: 1 }],
     ['a page served twice', { repeatUsersPage: 2 }],
+    [
+      'an org answered with no users at all (one empty last page, no paging headers)',
+      { scripted: [{ endpoint: 'GET users' as const, page: 0, times: 1, status: 200, body: JSON.stringify({ lastPage: true, result: 'success', users: [] }) }] },
+    ],
   ])('raises IncompleteReadError on %s', async (_name, faults) => {
     const fixture = demoOrg();
     sim = await startSim({ fixture, pageSize: 2, umapiFaults: faults });
