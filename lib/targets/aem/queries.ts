@@ -85,3 +85,25 @@ export async function queryAuthorizable(client: AemClient, kind: 'user' | 'group
   if (hit === undefined) throw new IncompleteReadError('aem', `aem ${call}: QueryBuilder found no ${kind} "${id}" (IMS or local unknown)`);
   return toAuthorizable(hit);
 }
+
+/** Ids per QueryBuilder call when looking users up by id: keeps the URL far below any limit. */
+const IDS_PER_QUERY = 50;
+
+/**
+ * Users by id, many in one QueryBuilder call each (a `property` predicate with several `N_value`s
+ * matches any of them: contracts/aem.md §3), with their home, IMS-ness and disabled reason. The
+ * predicate compares exactly: an id AEM spells in another case is not found here, and the caller
+ * looks it up by search as before. A user not found may simply not exist (no first login yet).
+ */
+export async function queryUsersById(client: AemClient, ids: readonly string[]): Promise<QueriedAuthorizable[]> {
+  const found: QueriedAuthorizable[] = [];
+  for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
+    const chunk = ids.slice(start, start + IDS_PER_QUERY);
+    const values = Object.fromEntries(chunk.map((id, i) => [`property.${i + 1}_value`, id]));
+    const wanted = new Set(chunk.map(foldName));
+    const hits = await query(client, `look up ${chunk.length} users`, { path: '/home/users', type: 'rep:User', property: 'rep:authorizableId', ...values, ...SELECTIVE });
+    found.push(...hits.filter((hit) => wanted.has(foldName(hit.id))));
+  }
+  return found;
+}
+
