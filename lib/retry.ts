@@ -4,7 +4,7 @@
  * Randomness and time are injected so the policy is testable.
  */
 import type { Clock } from './clock.js';
-import { ThrottledError, type ExternalSystem } from './errors.js';
+import { TargetUnavailableError, ThrottledError, type ExternalSystem } from './errors.js';
 
 export interface RetryPolicy {
   /** Named in the ThrottledError raised when a wait is too long to hold in-process. */
@@ -54,3 +54,23 @@ export async function withRetry<T>(
     }
   }
 }
+
+/**
+ * The in-process retries of a target's calls (AEM and Campaign alike): a 429 waits its Retry-After,
+ * a 5xx or timeout backs off; both give up after 3 attempts and leave the rest to the queue.
+ * Longer throttles are not held in a Lambda: the work is delayed through the queue instead.
+ */
+export const TARGET_RETRY: Omit<RetryPolicy, 'system'> = {
+  attempts: 3,
+  baseDelayMs: 250,
+  maxJitterMs: 100,
+  maxInlineWaitMs: 5000,
+};
+
+/** Throttled: wait what was asked; unavailable (5xx, timeout, refused): back off; anything else is final. */
+export const retryTransient: RetryClassifier = (error) => {
+  if (error instanceof ThrottledError) return { retry: true, waitMs: error.retryAfterMs };
+  if (error instanceof TargetUnavailableError) return { retry: true };
+  return { retry: false };
+};
+

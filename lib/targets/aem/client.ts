@@ -22,7 +22,7 @@ import {
   type SyncError,
 } from '../../errors.js';
 import { TransportError, parseRetryAfter, unavailable, type HttpResponse, type HttpTransport } from '../../http.js';
-import { withRetry, type RetryPolicy } from '../../retry.js';
+import { retryTransient, TARGET_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 import { createCallLimiter, type CallLimiter } from '../call-limiter.js';
 import { readSlingAnswer } from './sling-html.js';
 import { CsrfAnswer } from './schemas.js';
@@ -46,13 +46,6 @@ const CSRF_PATH = '/libs/granite/csrf/token.json';
 const DEFAULT_THROTTLE_WAIT_MS = 1000;
 const DETAIL_LIMIT = 200;
 
-const DEFAULT_RETRY: Omit<RetryPolicy, 'system'> = {
-  attempts: 3,
-  baseDelayMs: 250,
-  maxJitterMs: 100,
-  // Longer throttles are not held in a Lambda: the work is delayed through the queue instead.
-  maxInlineWaitMs: 5000,
-};
 
 type FormFields = readonly (readonly [string, string])[];
 
@@ -87,7 +80,7 @@ export class AemClient {
   constructor(private readonly deps: AemClientDeps) {
     this.baseUrl = deps.config.baseUrl.replace(/\/+$/, '');
     this.limiter = createCallLimiter(deps.config.limits, deps.clock);
-    this.policy = { system: 'aem', ...DEFAULT_RETRY, ...deps.retry };
+    this.policy = { system: 'aem', ...TARGET_RETRY, ...deps.retry };
   }
 
   /** GET a JSON answer and validate it; `call` names the call in every error. */
@@ -117,11 +110,7 @@ export class AemClient {
   private withRetries(attempt: () => Promise<HttpResponse>): Promise<HttpResponse> {
     return withRetry(
       attempt,
-      (error) => {
-        if (error instanceof ThrottledError) return { retry: true, waitMs: error.retryAfterMs };
-        if (error instanceof TargetUnavailableError) return { retry: true };
-        return { retry: false };
-      },
+      retryTransient,
       this.policy,
       { clock: this.deps.clock, ...(this.deps.random ? { random: this.deps.random } : {}) },
     );

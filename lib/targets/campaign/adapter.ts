@@ -13,7 +13,8 @@ import { readCampaignState } from './read-state.js';
 import { readCampaignDirectMemberships } from './read-direct.js';
 import { GROUP, ID, NAME, rowValues } from './schema.js';
 import { createSession, type CampaignCredentials } from './session.js';
-import { postSoap } from './soap.js';
+import { postSoap, type SoapAuth, type SoapRequest } from './soap.js';
+import { retryTransient, TARGET_RETRY, withRetry, type RetryPolicy } from '../../retry.js';
 
 export interface CampaignTuning {
   /** Rows per ExecuteQuery page (`lineCount`). */
@@ -34,6 +35,8 @@ export interface CampaignTargetDeps {
   readonly credentials: () => Promise<CampaignCredentials>;
   /** Batch sizes; defaults suit production, tests shrink them to force paging and chunking. */
   readonly tuning?: Partial<CampaignTuning>;
+  /** Overrides of the in-process retry policy (tests shorten it). */
+  readonly retry?: Partial<Omit<RetryPolicy, 'system'>>;
 }
 
 export const soapRouterUrl = (baseUrl: string): string => `${baseUrl.replace(/\/+$/, '')}/nl/jsp/soaprouter.jsp`;
@@ -43,8 +46,11 @@ export function buildCampaignTarget(deps: CampaignTargetDeps): TargetAdapter {
   const tuning: CampaignTuning = { ...DEFAULT_CAMPAIGN_TUNING, ...deps.tuning };
   const limiter = createCallLimiter(config.limits, clock);
   const postDeps = { http: deps.http, endpoint: soapRouterUrl(config.baseUrl), timeoutMs: config.limits.timeoutMs, now: () => clock.now() };
-  // Every HTTP request, Logon included, goes through the limiter.
-  const session = createSession((request, auth) => limiter.run(() => postSoap(postDeps, request, auth)), deps.credentials);
+  // Every HTTP request, Logon included, goes through the limiter; a 5xx, timeout or 429 is retried a
+  // few times in-process as AEM's are (reads and writes alike are idempotent: insertOrUpdate, delete).
+  const policy = { system: 'campaign' as const, ...TARGET_RETRY, ...deps.retry };
+  const post = (request: SoapRequest, auth: SoapAuth) => withRetry(() => limiter.run(() => postSoap(postDeps, request, auth)), retryTransient, policy, { clock });
+  const session = createSession(post, deps.credentials);
   const call: SoapCall = (request) => session.call(request);
 
   return {

@@ -119,6 +119,28 @@ describe('Campaign readState', () => {
     expect(actual.groups.get('delivery')?.status).toBe('known');
   });
 
+  it('rides out a transient 503 with its in-process retries, as AEM does', async () => {
+    sim = await startCampaignSimulator({ instance: testInstance() });
+    const { transport, calls } = recording();
+    let failed = 0;
+    // The first answer of the session is a bare 503 (a restarting instance, a load balancer).
+    const flaky = async (request: Parameters<typeof transport>[0]) => {
+      const response = await transport(request);
+      if (failed === 0) {
+        failed += 1;
+        return { ...response, status: 503, body: 'Service Unavailable' };
+      }
+      return response;
+    };
+    const target = campaignTarget({ url: sim.url, transport: flaky });
+
+    const actual = await target.readState({ groups: ['delivery'] });
+
+    expect(members(actual.groups.get('delivery'))).toEqual(['jane@acme.com', 'sam@acme.com', 'webservice-api']);
+    expect(failed).toBe(1);
+    expect(calls.length).toBeGreaterThan(1);
+  });
+
   it('throws when identities cannot be read (outage), never an empty state', async () => {
     sim = await startCampaignSimulator({ instance: testInstance() });
     const target = campaignTarget({ url: sim.url });
