@@ -18,6 +18,8 @@ export interface RecentGroupReads {
   /** The newest read of the group, if it is recent. */
   get(group: string, now: number): GroupRead | undefined;
   put(group: string, read: { readonly readAt: number; readonly members: readonly ImsUser[] }): void;
+  /** The newest recent read holding this user (any group): their whole record (`directOnly=false`), as of that read. */
+  findUser(emailKey: string, now: number): { readonly readAt: number; readonly user: ImsUser } | undefined;
 }
 
 /** How long a list may serve events that happened before it was read. */
@@ -34,6 +36,14 @@ export function createRecentGroupReads(): RecentGroupReads {
     get(group, now) {
       const read = reads.get(foldName(group));
       return read !== undefined && now - read.readAt <= GROUP_READ_TTL_MS ? read : undefined;
+    },
+    findUser(emailKey, now) {
+      let found: { readAt: number; user: ImsUser } | undefined;
+      for (const read of reads.values()) {
+        const user = read.members.get(emailKey);
+        if (user !== undefined && now - read.readAt <= GROUP_READ_TTL_MS && (found === undefined || read.readAt > found.readAt)) found = { readAt: read.readAt, user };
+      }
+      return found;
     },
     put(group, read) {
       const key = foldName(group);

@@ -38,22 +38,23 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
     latestEvent.set(key, Math.max(latestEvent.get(key) ?? 0, Date.parse(message.occurredAt)));
     if (message.group !== undefined) usersOfGroup.set(message.group, (usersOfGroup.get(message.group) ?? new Set<string>()).add(key));
   }
-  /** `afterEvents`: read after this batch was received, so after every event in it (their times are clamped to receipt). */
-  const serve = (read: GroupRead, users: Iterable<string>, afterEvents: boolean): void => {
+  /** A list read now, after this batch was received, so after every event in it (their times are clamped to receipt). */
+  const serve = (read: GroupRead, users: Iterable<string>): void => {
     for (const key of users) {
       const user = read.members.get(key);
-      if (user !== undefined && !facts.has(key) && (afterEvents || (latestEvent.get(key) ?? 0) + CLOCK_SKEW_MS <= read.readAt)) {
-        facts.set(key, { kind: 'present', user, at: read.readAt });
-      }
+      if (user !== undefined && !facts.has(key)) facts.set(key, { kind: 'present', user, at: read.readAt });
     }
   };
   const recent = rt.recentGroupReads;
   if (recent !== undefined) {
-    for (const [group, users] of usersOfGroup) {
-      const read = recent.get(group, rt.clock.now());
-      if (read !== undefined) serve(read, users, false);
+    // Any recent list holding the user holds their whole record (a re-check names no group).
+    for (const key of emails.keys()) {
+      const seen = recent.findUser(key, rt.clock.now());
+      if (seen !== undefined && (latestEvent.get(key) ?? 0) + CLOCK_SKEW_MS <= seen.readAt) facts.set(key, { kind: 'present', user: seen.user, at: seen.readAt });
     }
   }
+  // The group sizes that tell whether a list is cheaper come with the org's group list (cached 10 minutes).
+  if (usersOfGroup.size > 0 && rt.orgGroups.peek() === undefined) await rt.orgGroups.get().catch(() => undefined);
 
   let throttled: ThrottledError | undefined;
   const attempt = async (read: () => Promise<void>, waiting: Iterable<string>): Promise<void> => {
@@ -74,7 +75,7 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
       const readAt = rt.clock.now();
       const members = (await rt.umapi.listGroupUsers(group)) ?? [];
       recent?.put(group, { readAt, members });
-      serve({ readAt, members: new Map(members.map((user) => [foldName(user.email), user])) }, users, true);
+      serve({ readAt, members: new Map(members.map((user) => [foldName(user.email), user])) }, users);
     }, []);
   }
   for (const [key, email] of emails) {

@@ -24,11 +24,25 @@ describe('reading a batch’s users from UMAPI with the fewest requests', () => 
     expect(facts.get('sam@acme.com')).toMatchObject({ kind: 'gone' });
   });
 
-  it('reads each user alone when the group’s size is not known, and once per user however many of their events', async () => {
+  it('reads the org’s group list once for the groups’ sizes when it has none, and each user only once however many of their events', async () => {
     const world = demoRuntime();
     const messages = [added('a1', 'jane@acme.com', 'AEM-Authors'), added('a2', 'li@acme.com', 'AEM-Authors'), added('a3', 'jane@acme.com', 'AEM-DAM-Users')];
     await readFacts(messages, world.runtime);
-    expect(world.umapi.calls).toEqual({ getUser: 2 });
+    expect(world.umapi.calls).toEqual({ listGroups: 1, listGroupUsers: 1 });
+    world.umapi.calls = {};
+    await readFacts(messages, world.runtime);
+    expect(world.umapi.calls.listGroups).toBeUndefined(); // cached
+  });
+
+  it('reads each user alone when the group sizes cannot be had', async () => {
+    const world = demoRuntime();
+    const listGroups = world.umapi.listGroups.bind(world.umapi);
+    world.umapi.listGroups = async () => {
+      await listGroups();
+      throw new Error('GET groups failed');
+    };
+    await readFacts([added('a1', 'jane@acme.com', 'AEM-Authors'), added('a2', 'li@acme.com', 'AEM-Authors')], world.runtime);
+    expect(world.umapi.calls).toEqual({ listGroups: 1, getUser: 2 });
   });
 
   it('applies a batch of adds after those reads, with one write per changed group per target', async () => {
@@ -65,4 +79,19 @@ describe('reading a batch’s users from UMAPI with the fewest requests', () => 
     await readFacts([{ ...added('c3', 'li@acme.com', 'AEM-Authors'), occurredAt: later }], runtime);
     expect(world.umapi.calls).toEqual({ listGroupUsers: 1 });
   });
+
+  it('serves a re-check (it names no group) from any recent list that holds the user, read after the removal', async () => {
+    const world = demoRuntime();
+    const runtime = { ...world.runtime, recentGroupReads: createRecentGroupReads() };
+    world.clock.advance(60_000);
+    const before = new Date(world.clock.now() - 30_000).toISOString();
+    await readFacts([{ ...added('d1', 'jane@acme.com', 'AEM-Authors'), occurredAt: before }, { ...added('d2', 'li@acme.com', 'AEM-Authors'), occurredAt: before }], runtime);
+    world.umapi.calls = {};
+
+    const recheck = { kind: 'hint' as const, id: 'rm:recheck', occurredAt: before, correlationId: 'c', source: 'generic' as const, user: { email: 'jane@acme.com' }, reason: 're-check' };
+    const facts = await readFacts([recheck], runtime);
+    expect(facts.get('jane@acme.com')).toMatchObject({ kind: 'present', user: { email: 'jane@acme.com' } });
+    expect(world.umapi.calls).toEqual({});
+  });
 });
+
