@@ -1,6 +1,7 @@
 /**
- * UMAPI group member lists read by this container in the last minute, so that a burst of events
- * about the same groups, spread over many SQS batches, reads each group once instead of each user.
+ * UMAPI reads made by this container in the last minute — group member lists and single users — so
+ * that a burst of events about the same groups or users, spread over many SQS batches, reads each
+ * group or user once instead of once per event.
  *
  * A list read at R is the truth at R for everyone it holds: it serves an event that happened before
  * R (less a margin for clock skew between Adobe and us), never a later one. A user it does not hold
@@ -18,8 +19,13 @@ export interface RecentGroupReads {
   /** The newest read of the group, if it is recent. */
   get(group: string, now: number): GroupRead | undefined;
   put(group: string, read: { readonly readAt: number; readonly members: readonly ImsUser[] }): void;
-  /** The newest recent read holding this user (any group): their whole record (`directOnly=false`), as of that read. */
-  findUser(emailKey: string, now: number): { readonly readAt: number; readonly user: ImsUser } | undefined;
+  /** A single user's read (`GET user`): their record, or undefined when UMAPI did not know them (not in the org). */
+  putUser(emailKey: string, read: { readonly readAt: number; readonly user: ImsUser | undefined }): void;
+  /**
+   * The newest recent read of this user: their own, or any group list holding them (a list holds each
+   * member's whole record, `directOnly=false`). `user` undefined: not in the org as of `readAt`.
+   */
+  findUser(emailKey: string, now: number): { readonly readAt: number; readonly user: ImsUser | undefined } | undefined;
 }
 
 /** How long a list may serve events that happened before it was read. */
@@ -31,14 +37,25 @@ const MAX_CACHED_USERS = 50_000;
 
 export function createRecentGroupReads(): RecentGroupReads {
   const reads = new Map<string, GroupRead>();
+  const singles = new Map<string, { readonly readAt: number; readonly user: ImsUser | undefined }>();
   let users = 0;
   return {
     get(group, now) {
       const read = reads.get(foldName(group));
       return read !== undefined && now - read.readAt <= GROUP_READ_TTL_MS ? read : undefined;
     },
+    putUser(emailKey, read) {
+      singles.delete(emailKey);
+      singles.set(emailKey, read);
+      // Oldest first out.
+      for (const oldest of singles.keys()) {
+        if (singles.size <= MAX_CACHED_USERS) break;
+        singles.delete(oldest);
+      }
+    },
     findUser(emailKey, now) {
-      let found: { readAt: number; user: ImsUser } | undefined;
+      const own = singles.get(emailKey);
+      let found: { readAt: number; user: ImsUser | undefined } | undefined = own !== undefined && now - own.readAt <= GROUP_READ_TTL_MS ? own : undefined;
       for (const read of reads.values()) {
         const user = read.members.get(emailKey);
         if (user !== undefined && now - read.readAt <= GROUP_READ_TTL_MS && (found === undefined || read.readAt > found.readAt)) found = { readAt: read.readAt, user };

@@ -47,10 +47,11 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
   };
   const recent = rt.recentGroupReads;
   if (recent !== undefined) {
-    // Any recent list holding the user holds their whole record (a re-check names no group).
+    // A recent read of the user, or any recent list holding them, is their whole record (a re-check names no group).
     for (const key of emails.keys()) {
       const seen = recent.findUser(key, rt.clock.now());
-      if (seen !== undefined && (latestEvent.get(key) ?? 0) + CLOCK_SKEW_MS <= seen.readAt) facts.set(key, { kind: 'present', user: seen.user, at: seen.readAt });
+      if (seen === undefined || (latestEvent.get(key) ?? 0) + CLOCK_SKEW_MS > seen.readAt) continue;
+      facts.set(key, seen.user === undefined ? { kind: 'gone', at: seen.readAt } : { kind: 'present', user: seen.user, at: seen.readAt });
     }
   }
   // The group sizes that tell whether a list is cheaper come with the org's group list (cached 10 minutes).
@@ -83,6 +84,7 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
     await attempt(async () => {
       const readAt = rt.clock.now();
       const user = await rt.umapi.getUser(email);
+      recent?.putUser(key, { readAt, user });
       facts.set(key, user === undefined ? { kind: 'gone', at: readAt } : { kind: 'present', user, at: readAt });
     }, [key]);
   }

@@ -93,5 +93,22 @@ describe('reading a batch’s users from UMAPI with the fewest requests', () => 
     expect(facts.get('jane@acme.com')).toMatchObject({ kind: 'present', user: { email: 'jane@acme.com' } });
     expect(world.umapi.calls).toEqual({});
   });
+
+  it('serves a user’s later events from their own read moments ago, if they happened before it', async () => {
+    const world = demoRuntime();
+    const runtime = { ...world.runtime, recentGroupReads: createRecentGroupReads() };
+    world.clock.advance(60_000);
+    const before = new Date(world.clock.now() - 30_000).toISOString();
+    const hint = (id: string, occurredAt: string) => ({ kind: 'hint' as const, id, occurredAt, correlationId: 'c', source: 'generic' as const, user: { email: 'sam@acme.com' }, reason: 're-check' });
+    await readFacts([hint('h1', before)], runtime);
+    expect(world.umapi.calls).toEqual({ getUser: 1 });
+
+    const again = await readFacts([hint('h2', before)], runtime);
+    expect(again.get('sam@acme.com')).toMatchObject({ kind: 'gone' }); // sam left the org: remembered too
+    expect(world.umapi.calls).toEqual({ getUser: 1 });
+
+    await readFacts([hint('h3', new Date(world.clock.now()).toISOString())], runtime);
+    expect(world.umapi.calls).toEqual({ getUser: 2 }); // an event after that read is read again
+  });
 });
 
