@@ -45,7 +45,7 @@ export function buildAemTarget(deps: AemTargetDeps): TargetAdapter {
     ...(deps.options?.retry ? { retry: deps.options.retry } : {}),
     ...(deps.options?.random ? { random: deps.options.random } : {}),
   });
-  const directory = new Directory(client);
+  const directory = new Directory(client, () => deps.clock.now());
   const ctx: AemContext = {
     client,
     directory,

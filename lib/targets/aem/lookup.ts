@@ -19,6 +19,9 @@ import { SearchAnswer } from './schemas.js';
 
 export type AuthorizableKind = 'user' | 'group';
 
+/** How long one listing of the instance's IMS groups serves later calls. */
+export const IMS_GROUP_LIST_TTL_MS = 30_000;
+
 export interface Authorizable {
   /** As AEM spells it. */
   readonly id: string;
@@ -31,7 +34,12 @@ export interface Authorizable {
 export class Directory {
   private readonly cache = new Map<string, Authorizable>();
 
-  constructor(private readonly client: AemClient) {}
+  private imsGroups: { readonly at: number; readonly list: Promise<QueriedAuthorizable[]> } | undefined;
+
+  constructor(
+    private readonly client: AemClient,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private static key(kind: AuthorizableKind, id: string): string {
     return `${kind}:${foldName(id)}`;
@@ -85,9 +93,24 @@ export class Directory {
   }
 
   /** Every IMS group in ONE call; also fills the cache with their homes. */
+  /**
+   * Every IMS group of the instance (one QueryBuilder call), shared by the calls of the next
+   * `IMS_GROUP_LIST_TTL_MS`: a burst's batches ask for it once, not once each. It is the list of
+   * groups, not anyone's membership, and a group created meanwhile is only deferred until it is seen.
+   */
   async loadImsGroups(): Promise<QueriedAuthorizable[]> {
-    const groups = await queryImsGroups(this.client);
-    for (const group of groups) this.remember('group', group);
-    return groups;
+    const now = this.now();
+    if (this.imsGroups === undefined || now - this.imsGroups.at > IMS_GROUP_LIST_TTL_MS) {
+      const loading = queryImsGroups(this.client).then((groups) => {
+        for (const group of groups) this.remember('group', group);
+        return groups;
+      });
+      this.imsGroups = { at: now, list: loading };
+      // A failed load must not stick: the next call tries again.
+      loading.catch(() => {
+        if (this.imsGroups?.list === loading) this.imsGroups = undefined;
+      });
+    }
+    return this.imsGroups.list;
   }
 }

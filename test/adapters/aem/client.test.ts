@@ -96,7 +96,8 @@ describe('AEM client: answers and limits', () => {
       credentials: async () => ({ type: 'bearer', token: 't' }),
     });
 
-    for (let i = 0; i < 4; i += 1) await adapter.listGroups();
+    // One QueryBuilder call each (all IMS users; no group to read).
+    for (let i = 0; i < 4; i += 1) await adapter.readState({ groups: [] });
 
     expect(clock.sleeps).toEqual([250, 250, 250]);
   });
@@ -117,9 +118,30 @@ describe('AEM client: answers and limits', () => {
       credentials: async () => ({ type: 'bearer', token: 't' }),
     });
 
-    await Promise.all(Array.from({ length: 6 }, () => adapter.listGroups()));
+    await Promise.all(Array.from({ length: 6 }, () => adapter.readState({ groups: [] })));
 
     expect(most).toBe(2);
   });
 
+
+  it('lists the instance’s IMS groups once for the calls of the next 30 s, then again', async () => {
+    const clock = fakeClock({ start: 0 });
+    let calls = 0;
+    const adapter = buildAemTarget({
+      http: async () => {
+        calls += 1;
+        return { status: 200, headers: {}, body: '{"success":true,"total":0,"more":false,"hits":[]}' };
+      },
+      clock,
+      config: offlineAemConfig('cached-author', {}),
+      credentials: async () => ({ type: 'bearer', token: 't' }),
+    });
+    await Promise.all([adapter.listGroups(), adapter.listGroups()]);
+    await adapter.listGroups();
+    expect(calls).toBe(1);
+    clock.advance(30_001);
+    await adapter.listGroups();
+    expect(calls).toBe(2);
+  });
 });
+
