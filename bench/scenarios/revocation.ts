@@ -7,7 +7,7 @@
  * and a generic one. Latency: from the webhook's 200 to the moment the last target no longer lists
  * the membership, polled from the simulators' state every `poll-ms`.
  */
-import { CAMPAIGN_ROLES, campaignProfile } from '../../local/fixtures/generate.js';
+import { CAMPAIGN_ROLES, campaignProfile, prng } from '../../local/fixtures/generate.js';
 import type { OrgFixture } from '../../local/fixtures/types.js';
 import type { ScheduleSummary } from '../../functions/doors/schedule.js';
 import { generatedStackFixture, postChange, sleep, startBenchStack, STACK_CAMPAIGN_ID, type RemovalEvent } from './stack-world.js';
@@ -21,17 +21,6 @@ interface PlannedRemoval {
   readonly targets: number;
 }
 
-/** mulberry32, as the generator: the same removals for a seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every managed membership each target lists now, by member (lower-cased), from the fixture. */
 function membershipsByMember(fixture: OrgFixture): Map<string, Membership[]> {

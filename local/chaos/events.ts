@@ -10,7 +10,8 @@
 import { aemProfile, campaignProfile } from '../fixtures/generate.js';
 import type { FixtureUser, OrgFixture } from '../fixtures/types.js';
 import { desiredOf, type ReferenceTarget } from './reference.js';
-import { HOSTILE_AEM_GROUP, HOSTILE_CAMPAIGN_ROLE, prng, UNMANAGED_AEM_GROUP } from './world.js';
+import { prng } from '../fixtures/generate.js';
+import { HOSTILE_AEM_GROUP, HOSTILE_CAMPAIGN_ROLE, UNMANAGED_AEM_GROUP } from './world.js';
 
 export type ChangeType = 'membership.added' | 'membership.removed' | 'user.removed' | 'user.changed';
 

@@ -15,7 +15,7 @@
  * - IMS operators in Campaign's unmanaged `admin` group.
  */
 import { stringify } from 'yaml';
-import { aemProfile, aemTargetId, CAMPAIGN_ROLES, campaignProfile, campaignTargetId, generateOrg } from '../fixtures/generate.js';
+import { aemProfile, aemTargetId, CAMPAIGN_ROLES, campaignProfile, campaignTargetId, generateOrg, prng } from '../fixtures/generate.js';
 import type { FixtureAemInstance, FixtureCampaignInstance, FixtureGroup, FixtureUser, OrgFixture } from '../fixtures/types.js';
 import { campaignMask, desiredOf, referenceTargets, type ReferenceTarget } from './reference.js';
 
@@ -49,17 +49,6 @@ export interface ChaosWorld {
   readonly hostileUsers: readonly string[];
 }
 
-/** mulberry32, as the generator uses. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function chaosWorld(options: ChaosWorldOptions): ChaosWorld {
   const base = generateOrg({ users: options.users, seed: options.seed, aemInstances: options.aem, campaignInstances: 1 });
