@@ -85,7 +85,7 @@ export const DEFAULT_CHAOS_OPTIONS: Omit<ChaosOptions, 'progress'> = {
   outageSeconds: 25,
   umapi429Every5s: 1,
   visibilityTimeoutSeconds: 90,
-  drainTimeoutSeconds: 240,
+  drainTimeoutSeconds: 360,
 };
 
 /** The small variant `npm test` runs. */
