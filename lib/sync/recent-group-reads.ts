@@ -32,6 +32,8 @@ export interface RecentGroupReads {
 export const GROUP_READ_TTL_MS = 60_000;
 /** An event serves from a list only if it happened this long before the read (Adobe's clock vs ours). */
 export const CLOCK_SKEW_MS = 5_000;
+/** Only events this recent are served from an earlier read; older ones (late deliveries) are read afresh. */
+export const REUSE_EVENT_AGE_MS = 10 * 60_000;
 /** Users kept in all lists together: ~0.5 KB each, so at most ~25 MB of the worker's memory. */
 const MAX_CACHED_USERS = 50_000;
 

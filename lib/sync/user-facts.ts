@@ -13,7 +13,7 @@
  */
 import { foldName } from '../domain/ims.js';
 import { ThrottledError } from '../errors.js';
-import { CLOCK_SKEW_MS, type GroupRead } from './recent-group-reads.js';
+import { CLOCK_SKEW_MS, REUSE_EVENT_AGE_MS, type GroupRead } from './recent-group-reads.js';
 import type { SyncRuntime } from './runtime.js';
 import type { UserFact, UserMessage } from './user-batch.js';
 
@@ -50,7 +50,7 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
     // A recent read of the user, or any recent list holding them, is their whole record (a re-check names no group).
     for (const key of emails.keys()) {
       const seen = recent.findUser(key, rt.clock.now());
-      if (seen === undefined || (latestEvent.get(key) ?? 0) + CLOCK_SKEW_MS > seen.readAt) continue;
+      if (seen === undefined || !servedBy(seen.readAt, latestEvent.get(key) ?? 0, rt.clock.now())) continue;
       facts.set(key, seen.user === undefined ? { kind: 'gone', at: seen.readAt } : { kind: 'present', user: seen.user, at: seen.readAt });
     }
   }
@@ -89,6 +89,17 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
     }, [key]);
   }
   return facts;
+}
+
+/**
+ * A read made at `readAt` serves a user whose latest event happened at `eventAt` only if it was made
+ * after it (less the clock skew), and only for recent events: an event delivered long after it
+ * happened (an Adobe retry hours later) is read afresh rather than trusted to be older than a read.
+ * A stale answer could only miss an add: every fact carries its read time, and last writer wins
+ * keeps it from undoing a newer event's removal.
+ */
+function servedBy(readAt: number, eventAt: number, now: number): boolean {
+  return eventAt + CLOCK_SKEW_MS <= readAt && now - eventAt <= REUSE_EVENT_AGE_MS;
 }
 
 /**

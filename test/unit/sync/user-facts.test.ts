@@ -110,5 +110,15 @@ describe('reading a batch’s users from UMAPI with the fewest requests', () => 
     await readFacts([hint('h3', new Date(world.clock.now()).toISOString())], runtime);
     expect(world.umapi.calls).toEqual({ getUser: 2 }); // an event after that read is read again
   });
+
+  it('reads afresh an event delivered long after it happened (a late retry), rather than trust an earlier read', async () => {
+    const world = demoRuntime();
+    const runtime = { ...world.runtime, recentGroupReads: createRecentGroupReads() };
+    world.clock.advance(60 * 60_000);
+    const hint = (id: string, occurredAt: string) => ({ kind: 'hint' as const, id, occurredAt, correlationId: 'c', source: 'generic' as const, user: { email: 'li@acme.com' }, reason: 're-check' });
+    await readFacts([hint('h1', new Date(world.clock.now() - 60_000).toISOString())], runtime);
+    await readFacts([hint('h2', new Date(world.clock.now() - 30 * 60_000).toISOString())], runtime);
+    expect(world.umapi.calls).toEqual({ getUser: 2 });
+  });
 });
 
