@@ -55,7 +55,9 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
     }
   }
   // The group sizes that tell whether a list is cheaper come with the org's group list (cached 10 minutes).
-  if (usersOfGroup.size > 0 && rt.orgGroups.peek() === undefined) await rt.orgGroups.get().catch(() => undefined);
+  // Only worth it when several users of the batch name one group; a lone event is one `GET user`.
+  const shared = [...usersOfGroup.values()].some((users) => users.size >= 2);
+  if (shared && rt.orgGroups.peek() === undefined) await rt.orgGroups.get().catch(() => undefined);
 
   let throttled: ThrottledError | undefined;
   const attempt = async (read: () => Promise<void>, waiting: Iterable<string>): Promise<void> => {
@@ -104,8 +106,8 @@ function servedBy(readAt: number, eventAt: number, now: number): boolean {
 
 /**
  * Groups whose member list costs fewer pages than reading their unread batch users one by one,
- * largest saving first. With a cache of recent reads, a one-page list costs no more than one user
- * and serves the burst's next batches too: then a tie is worth it.
+ * largest saving first. With a cache of recent reads, a list that costs as many pages as the users
+ * it serves here also serves the burst's next batches: then a tie is worth it (never for one user).
  */
 function cheaperByGroup(usersOfGroup: ReadonlyMap<string, ReadonlySet<string>>, facts: ReadonlyMap<string, FactOrError>, rt: Deps): [string, ReadonlySet<string>][] {
   const worth: { group: string; users: ReadonlySet<string>; saving: number }[] = [];
@@ -115,7 +117,7 @@ function cheaperByGroup(usersOfGroup: ReadonlyMap<string, ReadonlySet<string>>, 
     if (size === undefined || unread === 0) continue;
     const pages = Math.max(1, Math.ceil(size / USERS_PER_PAGE));
     const saving = unread - pages;
-    if (saving > 0 || (saving === 0 && rt.recentGroupReads !== undefined)) worth.push({ group, users, saving });
+    if (saving > 0 || (saving === 0 && unread >= 2 && rt.recentGroupReads !== undefined)) worth.push({ group, users, saving });
   }
   return worth.sort((a, b) => b.saving - a.saving).map(({ group, users }) => [group, users]);
 }
