@@ -1,5 +1,5 @@
 /**
- * UMAPI reads made by this container in the last minute — group member lists and single users — so
+ * UMAPI reads made by this container in the last minutes — group member lists and single users — so
  * that a burst of events about the same groups or users, spread over many SQS batches, reads each
  * group or user once instead of once per event.
  *
@@ -28,8 +28,12 @@ export interface RecentGroupReads {
   findUser(emailKey: string, now: number): { readonly readAt: number; readonly user: ImsUser | undefined } | undefined;
 }
 
-/** How long a list may serve events that happened before it was read. */
-export const GROUP_READ_TTL_MS = 60_000;
+/**
+ * How long a read may serve events that happened before it. Its facts carry the read's time, so
+ * last writer wins keeps an old read from undoing any newer event; the bound is memory, and
+ * `REUSE_EVENT_AGE_MS` keeps late deliveries out.
+ */
+export const GROUP_READ_TTL_MS = 10 * 60_000;
 /** An event serves from a list only if it happened this long before the read (Adobe's clock vs ours). */
 export const CLOCK_SKEW_MS = 5_000;
 /** Only events this recent are served from an earlier read; older ones (late deliveries) are read afresh. */
