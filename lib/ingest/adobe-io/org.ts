@@ -33,7 +33,7 @@ const ORG_ID_AT_END = /(?:^|[/:])([A-Za-z0-9]+@AdobeOrg)\/?$/;
 /** Every claim present must name `orgId`, and at least one must be present. */
 export function checkOrg(claims: OrgClaims, orgId: string): OrgCheck {
   const found: Array<[string, string]> = [];
-  // The documented places hold the org id and nothing else: any other value there is another org.
+  // The documented places hold the org id and nothing else: a different value there is another org.
   if (claims.cloudOrgUid) found.push([`${claims.payloadField}.cloud.org.uid`, claims.cloudOrgUid]);
   if (claims.tenantUid) found.push([`${claims.payloadField}.metadata.tenant_uid`, claims.tenantUid]);
   if (claims.subject && ORG_ID.test(claims.subject)) found.push(['subject', claims.subject]);
