@@ -14,11 +14,9 @@
  * `SECRET_SCAN_ECHO=1` lets the captured output through to the terminal.
  */
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -29,6 +27,7 @@ import { demoOrg } from '../../local/fixtures/demo-org.js';
 import { startAemSimulator, type RunningAemSimulator } from '../../local/simulators/aem/index.js';
 import { startCampaignSimulator, type RunningCampaignSimulator } from '../../local/simulators/campaign/index.js';
 import { generateSigningKey, httpApiEvent } from '../support/io-events.js';
+import { imsSync as spawnCli, type Ran as Spawned } from '../support/spawn-cli.js';
 import { FAST_UMAPI_BUDGET, lambdaContext, startPipelineWorld, type ConfigEditor, type PipelineWorld, type SqsBatchHandler } from '../support/pipeline.js';
 import {
   basicAuthSecret,
@@ -44,8 +43,6 @@ import {
 } from '../support/secret-scan.js';
 import { auditBody, auditDelivery, genericDelivery, scheduledEvent, signedIoDelivery } from './deliveries.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'ims-sync.js');
 
 // Unique per run, and built to change under every encoding (/, +, =, &, :, <, >, quotes).
 const run = randomBytes(6).toString('hex');
@@ -354,35 +351,14 @@ const delta = (id: string, email: string, group: string) => ({
   group,
 });
 
-interface Ran {
-  readonly args: string;
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** The real binary, with only these variables, given as an --env-file (the process itself gets PATH and HOME only). */
+type Ran = Spawned & { readonly args: string };
+
 async function imsSync(args: readonly string[], variables: Record<string, string>): Promise<Ran> {
   const envFile = join(cliDir, `stack-${randomBytes(4).toString('hex')}.env`);
   await writeFile(envFile, `${Object.entries(variables).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--env-file', envFile], {
-      cwd: cliDir,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    // A CLI that does not exit fails the test instead of hanging it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ args: args.join(' '), code, stdout, stderr });
-    });
-  });
+  const ran = await spawnCli([...args, '--env-file', envFile], { cwd: cliDir, timeoutMs: 90_000 });
+  return { args: args.join(' '), ...ran };
 }
 
 const cliText = (ran: Ran): WrittenText[] => [

@@ -12,7 +12,7 @@ export interface Ran {
   readonly stderr: string;
 }
 
-export function imsSync(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Ran> {
+export function imsSync(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
@@ -24,7 +24,7 @@ export function imsSync(args: readonly string[], options: { cwd?: string; env?: 
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     // A CLI that does not exit (an open socket, a forgotten timer) fails the test instead of hanging it.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
