@@ -89,9 +89,10 @@ export async function applyPlanSlice(
   }
 
   const now = deps.clock.now();
-  recordRevocationLatency(result.applied, ctx, now, deps.metrics);
+  const factOfChange = (change: AppliedChange): Fact => ctx.factOf(change.member, change.group ?? DISABLED_STATE);
+  recordRevocationLatency(result.applied, targetId, factOfChange, now, deps.metrics);
   const audit = (change: AppliedChange, outcome: AuditEntry['outcome'], detail?: string): AuditEntry => {
-    const fact = ctx.factOf(change.member, change.group ?? DISABLED_STATE);
+    const fact = factOfChange(change);
     return {
       targetId,
       member: change.member,

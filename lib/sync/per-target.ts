@@ -5,7 +5,7 @@
  */
 import type { TargetOutcome } from './apply-plan.js';
 import { IDEMPOTENCY_LEASE_MS, type SyncRuntime, type TargetBinding } from './runtime.js';
-import { SUSPECT_PARK_AFTER_RECEIVES, toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
+import { failureOfChanges, toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
 import { withinBudget, type WorkBudget } from './work-budget.js';
 
 export type TargetReport =
@@ -67,14 +67,7 @@ export async function forEachTarget(
       return undefined;
     }
     if (outcome !== 'not-concerned' && outcome.failed.length > 0) {
-      // A write refused (401, 404, an unexpected answer) is retried a few times before parking, like a read (work-errors.ts).
-      const transient = outcome.failed.some((f) => f.retryable);
-      failures.push({
-        targetId,
-        reason: `${outcome.failed.length} change(s) failed: ${outcome.failed[0]?.error ?? ''}`,
-        retryable: true,
-        ...(transient ? {} : { parkAfterReceives: SUSPECT_PARK_AFTER_RECEIVES }),
-      });
+      failures.push(failureOfChanges(targetId, outcome.failed));
       await rt.stores.idempotency.release(eventId, targetId);
       return undefined;
     }

@@ -7,7 +7,7 @@
  */
 import type { Metrics } from '../observability/log.js';
 import type { AppliedChange } from '../targets/port.js';
-import { DISABLED_STATE, type ApplyContext } from './apply-plan.js';
+import type { Fact } from './apply-plan.js';
 
 /** Webhook work is audited as `event <id>`, reconciliation slices as `run <id>` (apply-work.ts, user-work.ts). */
 const fromEvent = (cause: string): boolean => cause.startsWith('event ');
@@ -17,14 +17,20 @@ const fromEvent = (cause: string): boolean => cause.startsWith('event ');
  * its own event's time), per target and in the all-targets series; a fact time after the write is
  * not measured.
  */
-export function recordRevocationLatency(applied: readonly AppliedChange[], ctx: Pick<ApplyContext, 'binding' | 'factOf'>, writtenAt: number, metrics: Metrics): void {
+export function recordRevocationLatency(
+  applied: readonly AppliedChange[],
+  targetId: string,
+  factOf: (change: AppliedChange) => Fact,
+  writtenAt: number,
+  metrics: Metrics,
+): void {
   for (const change of applied) {
     if (change.op !== 'remove' && change.op !== 'disable') continue;
-    const fact = ctx.factOf(change.member, change.group ?? DISABLED_STATE);
+    const fact = factOf(change);
     if (!fromEvent(fact.cause)) continue;
     const latency = writtenAt - fact.at;
     if (!Number.isFinite(latency) || latency < 0) continue;
-    metrics.milliseconds('RevocationLatencyMs', latency, { target: ctx.binding.config.id });
+    metrics.milliseconds('RevocationLatencyMs', latency, { target: targetId });
     // CloudWatch computes percentiles per series, never over a GROUP BY: one more series for all targets.
     metrics.milliseconds('RevocationLatencyMs', latency);
   }

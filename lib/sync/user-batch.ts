@@ -20,7 +20,7 @@ import { applyPlanSlice, DISABLED_STATE, type Decision, type Fact, type TargetOu
 import { unchangedDecisions } from './decisions.js';
 import { managedGroupsOf } from './managed-groups.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
-import { SUSPECT_PARK_AFTER_RECEIVES, toTargetFailure, type TargetFailure } from './work-errors.js';
+import { failureOfChanges, toTargetFailure, type TargetFailure } from './work-errors.js';
 
 export type UserMessage = DeltaMessage | HintMessage;
 
@@ -185,19 +185,7 @@ function resultOf(k: Keyed, outcome: TargetOutcome, plan: TargetPlan, kind: 'aem
     change.member === k.key && (!partial || k.only === undefined || foldName(change.group ?? DISABLED_STATE) === k.only);
   const failed = outcome.failed.filter(mine);
   const targetId = outcome.targetId;
-  if (failed.length > 0) {
-    const transient = failed.some((f) => f.retryable);
-    return {
-      status: 'failed',
-      failure: {
-        targetId,
-        reason: `${failed.length} change(s) failed: ${failed[0]?.error ?? ''}`,
-        retryable: true,
-        // A write refused (401, 404, an unexpected answer) is retried a few times before parking (work-errors.ts).
-        ...(transient ? {} : { parkAfterReceives: SUSPECT_PARK_AFTER_RECEIVES }),
-      },
-    };
-  }
+  if (failed.length > 0) return { status: 'failed', failure: failureOfChanges(targetId, failed) };
   const needed = (name: string) => k.only === undefined || foldName(name) === k.only;
   const unknown = plan.unknownGroups.filter(needed);
   if (unknown.length > 0) {

@@ -26,7 +26,6 @@ import { withinBudget, type WorkBudget } from './work-budget.js';
 import { toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
 
 export type { UserMessage } from './user-batch.js';
-export { UserKeyUnknownError } from './user-batch.js';
 
 /** What became of one message: its report, or the error the worker turns into a retry decision. */
 export type MessageResult = { readonly ok: true; readonly report: WorkReport } | { readonly ok: false; readonly error: unknown };

@@ -4,6 +4,7 @@
  * message fails only for the ones that did not, so a redelivery repeats only their work.
  */
 import { AuthError, NotFoundError, ProtocolError, SyncError, ThrottledError } from '../errors.js';
+import type { FailedChange } from '../targets/port.js';
 
 export interface TargetFailure {
   readonly targetId: string;
@@ -64,3 +65,15 @@ export function toTargetFailure(targetId: string, error: unknown): TargetFailure
   if (error instanceof SyncError) return { targetId, reason: `${error.code}: ${error.message}`, retryable: error.retryable };
   return { targetId, reason: error instanceof Error ? error.message : String(error), retryable: true };
 }
+
+/** Changes a target reported failed: retried, and a refused write (401, 404, an unexpected answer) parked only after a few receives, like a read. */
+export function failureOfChanges(targetId: string, failed: readonly FailedChange[]): TargetFailure {
+  const transient = failed.some((f) => f.retryable);
+  return {
+    targetId,
+    reason: `${failed.length} change(s) failed: ${failed[0]?.error ?? ''}`,
+    retryable: true,
+    ...(transient ? {} : { parkAfterReceives: SUSPECT_PARK_AFTER_RECEIVES }),
+  };
+}
+
