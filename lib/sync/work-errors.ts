@@ -76,4 +76,3 @@ export function failureOfChanges(targetId: string, failed: readonly FailedChange
     ...(transient ? {} : { parkAfterReceives: SUSPECT_PARK_AFTER_RECEIVES }),
   };
 }
-

@@ -91,7 +91,8 @@ const IDS_PER_QUERY = 50;
 
 /**
  * Users by id, many in one QueryBuilder call each (a `property` predicate's `1_value`, `2_value`, …
- * are combined with OR by default: AEM 6.5 Query Builder predicate reference, `property`), with their home, IMS-ness and disabled reason. The
+ * are combined with OR by default: AEM 6.5 Query Builder predicate reference, `property`), with
+ * their home, IMS-ness and disabled reason. The
  * predicate compares exactly: an id AEM spells in another case is not found here, and the caller
  * looks it up by search as before. A user not found may simply not exist (no first login yet).
  */
