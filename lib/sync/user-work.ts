@@ -15,6 +15,7 @@
  * Both steps are coalesced per target (`user-batch.ts`): one read, one plan, one write per changed group.
  */
 import { createHash } from 'node:crypto';
+import { mapLimit } from '../concurrency.js';
 import { foldName } from '../domain/ims.js';
 import type { DeltaMessage, HintMessage } from '../domain/messages.js';
 import { SyncError } from '../errors.js';
@@ -31,6 +32,9 @@ export type { UserMessage } from './user-batch.js';
 export type MessageResult = { readonly ok: true; readonly report: WorkReport } | { readonly ok: false; readonly error: unknown };
 
 type Deps = Pick<SyncRuntime, 'config' | 'clock' | 'log' | 'metrics' | 'targets' | 'umapi' | 'orgGroups' | 'queue' | 'stores'>;
+
+/** Claims in flight at once per target: each is one conditional write to the idempotency table. */
+const CLAIM_CONCURRENCY = 16;
 
 interface Progress {
   readonly reports: TargetReport[];
@@ -122,26 +126,33 @@ async function inTarget(binding: TargetBinding, works: readonly UserWork[], prog
   const targetId = binding.config.id;
   const claimed: number[] = [];
   try {
-    for (const [i, work] of works.entries()) {
-      const claim = await rt.stores.idempotency.begin(work.message.id, targetId, IDEMPOTENCY_LEASE_MS);
-      if (claim === 'already-done') progress[i]?.reports.push({ targetId, status: 'already-done' });
+    const claims = await mapLimit(works, CLAIM_CONCURRENCY, (work) =>
+      rt.stores.idempotency.begin(work.message.id, targetId, IDEMPOTENCY_LEASE_MS).catch((error: unknown) => ({ error })),
+    );
+    let refused: { error: unknown } | undefined;
+    for (const [i, claim] of claims.entries()) {
+      if (typeof claim === 'object') refused ??= claim;
+      else if (claim === 'already-done') progress[i]?.reports.push({ targetId, status: 'already-done' });
       else if (claim === 'in-progress') progress[i]?.failures.push({ targetId, reason: 'another delivery of this event is being applied', retryable: true });
       else claimed.push(i);
     }
+    // A claim the store could not make: the batch's works not settled here fail with it, claimed ones released.
+    if (refused !== undefined) throw refused.error;
     if (claimed.length === 0) return;
     const mine = claimed.map((i) => works[i]).filter((w): w is UserWork => w !== undefined);
     const outcomes = await withinBudget(budget, targetId, binding.config.kind, rt.clock.now(), () => applyUsersInTarget(binding, mine, rt));
     await Promise.all(claimed.map((i, n) => record(i, outcomes[n] ?? { status: 'not-concerned' })));
   } catch (error) {
-    // The whole target failed (down, out of time, a store failure): every claimed work is released to be retried.
+    // The whole target failed (down, out of time, a store failure): every work not settled here fails, claimed ones are released.
     const failure = toTargetFailure(targetId, error);
     rt.log.warn('target failed', { targetId, reason: failure.reason, retryable: failure.retryable });
-    const done = new Set(progress.flatMap((p, i) => (p.reports.some((r) => r.targetId === targetId) || p.failures.some((f) => f.targetId === targetId) ? [i] : [])));
-    for (const i of claimed) {
-      if (done.has(i)) continue;
-      const work = works[i];
-      if (work !== undefined) await rt.stores.idempotency.release(work.message.id, targetId).catch(() => undefined);
-      progress[i]?.failures.push(failure);
+    const settledHere = (p: Progress): boolean => p.reports.some((r) => r.targetId === targetId) || p.failures.some((f) => f.targetId === targetId);
+    const mine = new Set(claimed);
+    for (const [i, work] of works.entries()) {
+      const p = progress[i];
+      if (p === undefined || settledHere(p)) continue;
+      if (mine.has(i)) await rt.stores.idempotency.release(work.message.id, targetId).catch(() => undefined);
+      p.failures.push(failure);
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeltaMessage, HintMessage, ReconcileMessage } from '../../../lib/domain/messages.js';
-import { applyWork } from '../../../lib/sync/apply-work.js';
+import { applyBatch, applyWork } from '../../../lib/sync/apply-work.js';
 import { WorkFailedError } from '../../../lib/sync/work-errors.js';
 import { createOrgGroupNames } from '../../../lib/sync/org-groups.js';
 import { reconcile } from '../../../lib/sync/reconcile.js';
@@ -163,6 +163,28 @@ describe('applyWork: deltas and hints for one user', () => {
       ['acme-stage-author', 'already-done'],
     ]);
     expect(world.target('acme-campaign').members('delivery')).not.toContain('sam@acme.com');
+  });
+
+  it('a claim that fails in one target fails every work of the batch not yet settled there, not only those claimed before it', async () => {
+    const world = demoRuntime();
+    const idempotency = world.runtime.stores.idempotency;
+    const begin = idempotency.begin.bind(idempotency);
+    idempotency.begin = async (workId, targetId, leaseMs) => {
+      if (workId === 'evt-b' && targetId === 'acme-campaign') throw new Error('DynamoDB is unavailable');
+      return begin(workId, targetId, leaseMs);
+    };
+    const removals = ['evt-a', 'evt-b', 'evt-c'].map((id, i) =>
+      delta({ id, change: 'user.removed', user: { email: ['sam@acme.com', 'li@acme.com', 'omar@acme.com'][i] ?? '' } }),
+    );
+
+    const results = await applyBatch(removals, world.runtime);
+
+    // None of them is acknowledged while Campaign was never applied for it.
+    for (const result of results) {
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect((result.error as WorkFailedError).failures.map((f) => f.targetId)).toEqual(['acme-campaign']);
+    }
+    expect(world.target('acme-prod-author').members('AEM-Authors')).not.toContain('omar@acme.com');
   });
 
   it('a group hint re-checks that group only, in the targets that manage it', async () => {
