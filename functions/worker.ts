@@ -7,10 +7,12 @@ import { buildAwsRuntime } from '../lib/compose/runtime.js';
 import { loadSettings } from '../lib/compose/settings.js';
 import { publishMetrics } from '../lib/observability/middleware.js';
 import { createPowertools } from '../lib/observability/powertools.js';
+import { WORKER_UMAPI_WAIT_MS } from '../lib/sync/work-budget.js';
 import { createWorkerHandler } from './doors/worker.js';
 
 const { log, metrics } = createPowertools('ims-group-sync-worker');
-const runtime = buildAwsRuntime(await loadSettings(process.env), process.env, { log, metrics });
+// A longer wait for the UMAPI budget delays the record on the queue instead of holding the batch.
+const runtime = buildAwsRuntime(await loadSettings(process.env), process.env, { log, metrics, maxInlineWaitMs: WORKER_UMAPI_WAIT_MS });
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(publishMetrics(metrics))

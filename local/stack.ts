@@ -17,6 +17,7 @@ import { createDeadLetterAccess, createDeadLetterParking, type DeadLetterAccess 
 import { createSqsWorkQueue } from '../lib/aws/queue.js';
 import { buildIngestDeps } from '../lib/compose/ingest.js';
 import { buildAwsRuntime, type AwsRuntime } from '../lib/compose/runtime.js';
+import { WORKER_UMAPI_WAIT_MS } from '../lib/sync/work-budget.js';
 import { loadSettings } from '../lib/compose/settings.js';
 import type { HttpTransport } from '../lib/http.js';
 import { createMemoryLog, createMemoryMetrics, type LogLine } from '../lib/observability/memory.js';
@@ -241,7 +242,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     });
     const ingestDeps = buildIngestDeps(settings, process.env, { log: webhookLog, metrics, queue: createSqsWorkQueue(aws.sqs, env.QUEUE_URL ?? '') });
-    const workerRuntime = buildAwsRuntime(settings, process.env, { log: workerLog, metrics, aws, ...(options.http ? { http: options.http } : {}) });
+    const workerRuntime = buildAwsRuntime(settings, process.env, {
+      log: workerLog,
+      metrics,
+      aws,
+      maxInlineWaitMs: WORKER_UMAPI_WAIT_MS,
+      ...(options.http ? { http: options.http } : {}),
+    });
     // As the schedule function's root: a full read waits out UMAPI's budget in-process.
     const scheduleRuntime = buildAwsRuntime(settings, process.env, {
       log: scheduleLog,

@@ -17,6 +17,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { createAwsClients } from '../lib/aws/clients.js';
 import { createDeadLetterParking } from '../lib/aws/dead-letters.js';
 import { buildAwsRuntime } from '../lib/compose/runtime.js';
+import { WORKER_UMAPI_WAIT_MS } from '../lib/sync/work-budget.js';
 import { loadSettings } from '../lib/compose/settings.js';
 import { createMemoryLog, createMemoryMetrics } from '../lib/observability/memory.js';
 import { createWorkerHandler } from '../functions/doors/worker.js';
@@ -64,7 +65,7 @@ const log = createMemoryLog((line) => {
 const metrics = createMemoryMetrics();
 const settings = await loadSettings(process.env);
 const aws = createAwsClients();
-const runtime = buildAwsRuntime(settings, process.env, { log, metrics, aws });
+const runtime = buildAwsRuntime(settings, process.env, { log, metrics, aws, maxInlineWaitMs: WORKER_UMAPI_WAIT_MS });
 const queueUrl = process.env.QUEUE_URL ?? '';
 const worker = createWorkerHandler({
   runtime,

@@ -18,6 +18,7 @@ import { createAwsClients, type AwsClients } from '../../lib/aws/clients.js';
 import { createDeadLetterParking } from '../../lib/aws/dead-letters.js';
 import { buildIngestDeps } from '../../lib/compose/ingest.js';
 import { buildAwsRuntime, type AwsRuntime } from '../../lib/compose/runtime.js';
+import { WORKER_UMAPI_WAIT_MS } from '../../lib/sync/work-budget.js';
 import { loadSettings } from '../../lib/compose/settings.js';
 import { genericSignatureOf } from '../../lib/ingest/generic.js';
 import { createMemoryLog, createMemoryMetrics } from '../../lib/observability/memory.js';
@@ -105,7 +106,7 @@ export async function startWorkerWorld(options: { users: number; seed: number; l
     aws = createAwsClients();
     const clients = aws;
     const metrics = createMemoryMetrics();
-    const runtime = buildAwsRuntime(settings, process.env, { log: createMemoryLog(), metrics, aws: clients });
+    const runtime = buildAwsRuntime(settings, process.env, { log: createMemoryLog(), metrics, aws: clients, maxInlineWaitMs: WORKER_UMAPI_WAIT_MS });
     const scheduleRuntime = buildAwsRuntime(settings, process.env, { log: createMemoryLog(), metrics, aws: clients, maxInlineWaitMs: 120_000 });
     const worker = createWorkerHandler({
       runtime,

@@ -5,7 +5,7 @@
  * are reported failed too, so they come back after it; their effects, if applied, are idempotent,
  * and last writer wins decides between changes whatever their order (removals are applied from
  * their events at once by design). A throttled target or UMAPI *delays* its record (visibility set
- * to the wait asked for); other retryable failures back off exponentially by receive count. Neither
+ * to the wait asked for, doubled per receive and spread at random: `throttleDelaySeconds`); other retryable failures back off exponentially by receive count. Neither
  * fails fast toward the dead-letter queue.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -13,7 +13,7 @@ import { WorkMessage } from '../../lib/domain/messages.js';
 import { ThrottledError } from '../../lib/errors.js';
 import { applyBatch, type MessageResult } from '../../lib/sync/apply-work.js';
 import type { SyncRuntime } from '../../lib/sync/runtime.js';
-import { retryPolicyOf, WorkFailedError } from '../../lib/sync/work-errors.js';
+import { retryPolicyOf, throttleDelaySeconds, WorkFailedError } from '../../lib/sync/work-errors.js';
 import { workBudget } from '../../lib/sync/work-budget.js';
 
 export interface WorkerDeps {
@@ -37,6 +37,8 @@ export interface WorkerDeps {
   readonly maxRequeues?: number;
   /** First back-off for retryable failures that named no wait (seconds); doubles per receive, at most 15 minutes. */
   readonly retryDelaySeconds?: number;
+  /** Spreads the delays of throttled records (Math.random by default; tests fix it). */
+  readonly random?: () => number;
 }
 
 const MAX_RETRY_DELAY_SECONDS = 900;
@@ -169,7 +171,7 @@ export function createWorkerHandler(deps: WorkerDeps) {
     const reason = error instanceof Error ? error.message : String(error);
     if (waitMs !== undefined) {
       metrics.count('ThrottleWaits');
-      const seconds = Math.ceil(waitMs / 1000);
+      const seconds = throttleDelaySeconds(waitMs, Number(record.attributes.ApproximateReceiveCount) || 1, deps.random ?? Math.random);
       log.warn('throttled: record delayed', { seconds, reason });
       await deps.delay(record.receiptHandle, seconds).catch((e: unknown) => log.warn('could not delay the record', { error: String(e) }));
     } else if (retryable) {

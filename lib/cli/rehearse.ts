@@ -21,7 +21,7 @@ export function rehearsalOf(rt: SyncRuntime): Rehearsal {
   const slices = new Map<string, PlanSlice>();
   const deferred = new Map<string, DeferredRecord[]>();
   const stores: Stores = {
-    idempotency: { begin: async () => 'started', complete: async () => undefined, release: async () => undefined },
+    idempotency: { begin: async () => 'started', complete: async () => undefined, release: async () => undefined, doneEverywhere: async () => new Set() },
     // Reads stay real: a change a newer event already made is left out, as in the real run.
     versions: { get: (...key) => rt.stores.versions.get(...key), putIfNewer: async () => true },
     deferred: {

@@ -74,13 +74,19 @@ export type ReconcileMessage = z.infer<typeof ReconcileMessage>;
 export const WorkMessage = z.union([DeltaMessage, HintMessage, ReconcileMessage]);
 export type WorkMessage = z.infer<typeof WorkMessage>;
 
-/** FIFO message group: one user's changes never run concurrently; reconciliation slices by target and group. */
+/**
+ * FIFO message group: one user's changes run in order, never concurrently; reconciliation slices by
+ * target and group. A user's re-checks (hints) have a group of their own: a re-check waits for the
+ * UMAPI budget, often for minutes while a reconciliation holds it, and the user's next removal must
+ * not queue behind it. Order between the two does not matter: every membership keeps its fact's time
+ * (last writer wins), and a re-check reads what IMS says when it runs.
+ */
 export function messageGroupOf(message: WorkMessage): string {
   switch (message.kind) {
     case 'delta':
       return `user:${message.user.email.toLowerCase()}`;
     case 'hint':
-      return message.user ? `user:${message.user.email.toLowerCase()}` : `group:${(message.group ?? '').toLowerCase()}`;
+      return message.user ? `check:${message.user.email.toLowerCase()}` : `group:${(message.group ?? '').toLowerCase()}`;
     case 'reconcile':
       return `run:${message.targetId}:${message.slice.changes[0]?.group.toLowerCase() ?? 'wiring'}`;
   }

@@ -18,6 +18,8 @@ export interface IdempotencyStore {
   complete(eventId: string, targetId: string): Promise<void>;
   /** Give the claim back after a failure, so a redelivery can try again at once. */
   release(eventId: string, targetId: string): Promise<void>;
+  /** The events among `eventIds` already completed in every one of `targetIds` (a read: claims nothing). */
+  doneEverywhere(eventIds: readonly string[], targetIds: readonly string[]): Promise<Set<string>>;
 }
 
 export interface MembershipVersion {

@@ -4,8 +4,8 @@
  * Removal first: a `membership.removed` (user left group G) or `user.removed` is applied from the
  * event itself at once, with no UMAPI call, so revocation never waits for the UMAPI budget. Only G
  * (or, for a user who left the org, every managed group) is removed; a removal from G is followed by
- * a re-check of the user as separate work (a hint on the same FIFO group, read from UMAPI within the
- * budget), which catches what else the event implies — e.g. a profile removal that ends access to an
+ * a re-check of the user as separate work (a hint in a FIFO group of its own, read from UMAPI within
+ * the budget), which catches what else the event implies — e.g. a profile removal that ends access to an
  * instance. Last writer wins per (target, user, group), so the re-check can never re-add what a newer
  * event removed.
  *
@@ -68,8 +68,14 @@ export async function applyUserWork(messages: readonly UserMessage[], rt: Deps, 
     }
   }
 
-  // 2. The rest reads the truth: one UMAPI read per user.
-  const toRead = pending.filter(({ index }) => !urgent.some((u) => u.index === index));
+  // 2. The rest reads the truth: one UMAPI read per user, except for redeliveries already done everywhere.
+  const rest = pending.filter(({ index }) => !urgent.some((u) => u.index === index));
+  const done = await doneEverywhere(rest.map(({ message }) => message.id), rt);
+  const toRead: typeof rest = [];
+  for (const entry of rest) {
+    if (!done.has(entry.message.id)) toRead.push(entry);
+    else results[entry.index] = { ok: true, report: alreadyDone(entry.message, rt) };
+  }
   const facts = await readFacts(toRead.map(({ message }) => message), rt);
   const readable: { index: number; work: UserWork }[] = [];
   for (const { message, index } of toRead) {
@@ -84,6 +90,26 @@ export async function applyUserWork(messages: readonly UserMessage[], rt: Deps, 
   });
 
   return results.map((result, index) => result ?? { ok: false, error: new Error(`message ${messages[index]?.id ?? index} was not applied`) });
+}
+
+/**
+ * Events completed in every target: a redelivery (a delete lost after success, an Adobe retry)
+ * must not spend a UMAPI read, nor wait for one, to find out. A failed look is no answer: the
+ * events are then read and claimed as usual, and the claims find them done.
+ */
+async function doneEverywhere(eventIds: readonly string[], rt: Deps): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  try {
+    return await rt.stores.idempotency.doneEverywhere(eventIds, rt.targets.map((b) => b.config.id));
+  } catch (error) {
+    rt.log.warn('could not look up which events are already done; reading them all', { error: String(error) });
+    return new Set();
+  }
+}
+
+function alreadyDone(message: UserMessage, rt: Deps): WorkReport {
+  const targets = rt.targets.map((b) => ({ targetId: b.config.id, status: 'already-done' as const })).sort((a, b) => a.targetId.localeCompare(b.targetId));
+  return { messageId: message.id, targets };
 }
 
 /** The removal an event proves on its own, if it is one. */

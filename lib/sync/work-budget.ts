@@ -17,6 +17,14 @@ export interface WorkBudget {
   readonly unavailable: Map<string, string>;
 }
 
+/**
+ * The longest a worker waits in-process for its turn in the UMAPI budget. Longer, and the record is
+ * delayed on the queue instead (ThrottledError): a batch that sleeps on the budget holds a worker,
+ * and the removals received behind it, for nothing. A reconciliation holds most of each minute's
+ * budget for minutes, so waiting is the rule then, not the exception.
+ */
+export const WORKER_UMAPI_WAIT_MS = 500;
+
 /** Kept back from the invocation's remaining time for the batch response and the failures' bookkeeping. */
 export const INVOCATION_MARGIN_MS = 15_000;
 

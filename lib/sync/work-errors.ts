@@ -36,6 +36,22 @@ function isSuspect(error: unknown): boolean {
   return (error instanceof AuthError || error instanceof NotFoundError || error instanceof ProtocolError) && error.system !== 'config';
 }
 
+/** A throttled record is never hidden longer than this (seconds). */
+export const MAX_THROTTLE_DELAY_SECONDS = 900;
+
+/**
+ * How long a throttled record is hidden: the wait asked for, doubled for each earlier receive (at
+ * most 16 times), plus up to one more wait at random. Records throttled together would otherwise
+ * all come back at the same moment, for one of them to get the next turn and the rest to be
+ * throttled again: hundreds of re-checks queued behind a reconciliation then cost one receive each
+ * per turn. Spread out, each comes back about when the budget can serve it.
+ */
+export function throttleDelaySeconds(waitMs: number, receives: number, random: () => number): number {
+  const base = Math.max(1, Math.ceil(waitMs / 1000));
+  const doubled = base * 2 ** Math.min(4, Math.max(0, receives - 1));
+  return Math.min(MAX_THROTTLE_DELAY_SECONDS, doubled + Math.floor(random() * base));
+}
+
 export class WorkFailedError extends SyncError {
   readonly code = 'WORK_FAILED';
   readonly retryable: boolean;

@@ -37,6 +37,9 @@ export function memoryIdempotency(now: () => number): IdempotencyStore & { claim
     async release(eventId, targetId) {
       claims.delete(key(eventId, targetId));
     },
+    async doneEverywhere(eventIds, targetIds) {
+      return new Set(eventIds.filter((e) => targetIds.every((t) => claims.get(key(e, t))?.status === 'DONE')));
+    },
   };
 }
 

@@ -45,6 +45,27 @@ describe('idempotency store (dynalite)', () => {
     expect([justBefore, justAfter]).toEqual(['in-progress', 'started']);
   });
 
+  it('tells which events are done in every target, a claim in progress or a missing target not counting, over many keys', async () => {
+    const store = createDynamoIdempotencyStore(aws.clients.table, manualClock());
+    const everywhere = uniqueId('evt');
+    const oneTarget = uniqueId('evt');
+    const running = uniqueId('evt');
+    for (const target of ['author', 'publish']) {
+      await store.begin(everywhere, target, LEASE_MS);
+      await store.complete(everywhere, target);
+      await store.begin(running, target, LEASE_MS);
+    }
+    await store.complete(running, 'author');
+    await store.begin(oneTarget, 'author', LEASE_MS);
+    await store.complete(oneTarget, 'author');
+    // More keys than one BatchGetItem request takes.
+    const others = Array.from({ length: 60 }, () => uniqueId('evt'));
+
+    const done = await store.doneEverywhere([everywhere, oneTarget, running, ...others], ['author', 'publish']);
+
+    expect([...done]).toEqual([everywhere]);
+  });
+
   it('gives a released claim back at once, but never forgets a completed one', async () => {
     const store = createDynamoIdempotencyStore(aws.clients.table, manualClock());
     const failed = uniqueId('evt');

@@ -135,13 +135,29 @@ describe('worker door', () => {
   });
 
   it('delays a throttled record by the wait UMAPI asked for instead of failing it fast', async () => {
-    const { world, delays, handler } = worker();
+    const world = demoRuntime();
+    const delays: { receiptHandle: string; seconds: number }[] = [];
+    const handler = createWorkerHandler({ runtime: world.runtime, delay: async (receiptHandle, seconds) => void delays.push({ receiptHandle, seconds }), random: () => 0 });
     world.umapi.failure = 'throttled';
     const message: DeltaMessage = { ...removed('e3', 'omar@acme.com'), change: 'membership.added', group: 'AEM-Authors' };
     const result = await handler({ Records: [record('m1', message)] });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
     expect(delays).toEqual([{ receiptHandle: 'rh-m1', seconds: 30 }]);
     expect(world.metrics.total('ThrottleWaits')).toBe(1);
+  });
+
+  it('spreads throttled records: the wait doubles with each receive and gains up to one more wait at random', async () => {
+    const world = demoRuntime();
+    world.umapi.failure = 'throttled';
+    const delays: number[] = [];
+    const handler = createWorkerHandler({ runtime: world.runtime, delay: async (_rh, seconds) => void delays.push(seconds), random: () => 0.5 });
+    const message: DeltaMessage = { ...removed('e3', 'omar@acme.com'), change: 'membership.added', group: 'AEM-Authors' };
+    for (const receives of ['1', '3', '9']) {
+      const r = record(`m${receives}`, { ...message, id: `e3-${receives}` });
+      await handler({ Records: [{ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: receives } }] });
+    }
+    // 30 s asked: 30 + 15, 120 + 15, then 16 × 30 + 15 (doubling stops at 16 times).
+    expect(delays).toEqual([45, 135, 495]);
   });
 
   it('fails only the record whose target is down, and logs it with its correlation id', async () => {

@@ -54,6 +54,19 @@ describe('applyWork: deltas and hints for one user', () => {
     expect(world.target('acme-prod-author').applyCalls).toHaveLength(1);
   });
 
+  it('a redelivery of an add done in every target reads nothing from UMAPI, even when its budget is spent', async () => {
+    const world = demoRuntime();
+    world.fixture.users.find((u) => u.email === 'omar@acme.com')?.groups.push('AEM-Authors');
+    const message = delta({ change: 'membership.added', user: { email: 'omar@acme.com' }, group: 'AEM-Authors' });
+    await applyWork(message, world.runtime);
+    world.umapi.failure = 'throttled';
+
+    const again = await applyWork(message, world.runtime);
+
+    expect(again.targets.map((t) => t.status)).toEqual(['already-done', 'already-done', 'already-done']);
+    expect(world.umapi.calls.getUser).toBe(1);
+  });
+
   it('a removal is applied from the event at once, with no UMAPI call, and a re-check of the user follows as its own work', async () => {
     const world = demoRuntime();
     world.umapi.failure = 'throttled';
