@@ -8,6 +8,8 @@ export interface ScheduleSummary {
   readonly status: ReconcileReport['status'];
   readonly usersRead: number;
   readonly reason?: string;
+  /** The org changed during the read: users not listed were left as they are. */
+  readonly note?: string;
   readonly targets: readonly { targetId: string; status: string; adds: number; removes: number; deferred: number; messages: number; error?: string }[];
 }
 
@@ -32,6 +34,7 @@ export function summarize(report: ReconcileReport): ScheduleSummary {
     status: report.status,
     usersRead: report.usersRead,
     ...(report.reason ? { reason: report.reason } : {}),
+    ...(report.note ? { note: report.note } : {}),
     targets: report.targets.map((t) => ({
       targetId: t.targetId,
       status: t.status,

@@ -82,7 +82,8 @@ function renderPlanReport(report: ReconcileReport, world: CliRuntime): string {
   const summary = [`${plural(pending, 'target')} with changes pending`, `${clean} with nothing to change`];
   if (failed > 0) summary.push(`${failed} failed`);
   const next = pending > 0 ? ' Apply with `ims-sync reconcile --apply`.' : '';
-  return `${head}\n\n${report.targets.map((t) => renderTargetPlan(t, kindOf)).join('\n\n')}\n\nSummary: ${summary.join(', ')}.${next}\n`;
+  const note = report.note ? `\nNote: ${report.note}.` : '';
+  return `${head}${note}\n\n${report.targets.map((t) => renderTargetPlan(t, kindOf)).join('\n\n')}\n\nSummary: ${summary.join(', ')}.${next}\n`;
 }
 
 /** Failures also get their one line on stderr, whatever the output format. */

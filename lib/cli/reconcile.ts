@@ -45,6 +45,7 @@ function renderApplied(report: ReconcileReport): string {
   });
   const lines = [
     `Reconciliation ${report.runId} recorded — IMS snapshot ${report.snapshotAt}. Its work is queued for the worker, which applies it in the background (follow with \`ims-sync status\`).`,
+    ...(report.note ? [`Note: ${report.note}.`] : []),
     '',
     table(['target', 'status', 'adds', 'removes', 'wiring', 'deferred', 'messages'], rows),
   ];

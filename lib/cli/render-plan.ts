@@ -8,6 +8,8 @@ import type { GuardVerdict, PlanSlice, TargetPlan } from '../domain/plan-types.j
 import type { TargetReconcile } from '../sync/reconcile.js';
 import { plural, table, type Row } from './format.js';
 
+const NOT_LISTED_SHOWN = 20;
+
 /** One row per change: op, the group written to, the member. */
 export function changeRows(slice: PlanSlice): Row[] {
   const rows: Row[] = [];
@@ -56,6 +58,13 @@ export function renderPlanBody(plan: TargetPlan): string {
   const disabledByOthers = plan.untouched.flatMap((u) => (u.reason === 'disabled-by-other' ? [u.key] : []));
   if (disabledByOthers.length > 0) {
     lines.push(`  Disabled by someone else, not re-enabled although they have access: ${disabledByOthers.join(', ')}`);
+  }
+  const notListed = plan.untouched.flatMap((u) => (u.reason === 'not-listed' ? [u.key] : []));
+  if (notListed.length > 0) {
+    // A busy org can leave many: the first few name the kind, the count says how many.
+    const shown = notListed.slice(0, NOT_LISTED_SHOWN).join(', ');
+    const more = notListed.length > NOT_LISTED_SHOWN ? ` and ${notListed.length - NOT_LISTED_SHOWN} more` : '';
+    lines.push(`  Not listed by the IMS read (the org changed during it), left as they are: ${shown}${more}`);
   }
   if (plan.unknownGroups.length > 0) {
     lines.push(`  Unreadable groups, nothing removed there: ${plan.unknownGroups.join(', ')}`);

@@ -48,6 +48,12 @@ export interface FindingsInput {
   readonly plan: TargetPlan;
   /** Undefined when they could not be read: `direct-member` and the unmanaged half of `orphan` are then unknown. */
   readonly direct?: DirectMemberships;
+  /**
+   * The IMS read did not list the whole org (it churned, `PlanInput.unlistedUnknown`): an IMS
+   * identity that is not a key of `desired` is unknown, so it is never counted as an orphan or as
+   * enabled without access.
+   */
+  readonly unlistedUnknown?: boolean;
 }
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -72,6 +78,9 @@ export function countFindings(findings: readonly Finding[]): Record<FindingKind,
 }
 
 const isIms = (input: FindingsInput, key: string): boolean => input.actual.identities.get(key) === 'ims';
+/** Without access as far as the read knows: listed without it, or not listed by a whole read. */
+const knownWithoutAccess = (input: FindingsInput, access: ReadonlySet<string>, key: string): boolean =>
+  !access.has(key) && (input.unlistedUnknown !== true || input.desired.has(key));
 
 function directMembers(input: FindingsInput, access: ReadonlySet<string>): Finding[] {
   if (input.direct === undefined) return [];
@@ -123,7 +132,7 @@ function unwired(input: FindingsInput): Finding[] {
 function orphans(input: FindingsInput, access: ReadonlySet<string>): Finding[] {
   const why = 'an IMS user no longer in the org, or without access to this instance, who still holds this group';
   const orphan = (identity: string, group: string, action: string): Finding => ({ kind: 'orphan', identity, group, why, action });
-  const isOrphan = (key: string): boolean => !access.has(key) && isIms(input, key);
+  const isOrphan = (key: string): boolean => knownWithoutAccess(input, access, key) && isIms(input, key);
   return [
     ...input.plan.changes.flatMap((change) =>
       change.remove.filter(isOrphan).map((key) => orphan(key, change.group, 'nothing by hand: the next reconciliation removes this managed group (`ims-sync reconcile --apply` now)')),
@@ -152,7 +161,7 @@ function disabledMismatches(input: FindingsInput, access: ReadonlySet<string>): 
         why: 'disabled in the target while IMS grants access: the user cannot work, or was disabled by hand for a reason IMS does not know',
         action: 'enable the user in AEM, or remove their access in the Admin Console',
       });
-    } else if (!disabled && !access.has(key) && target.revocation === 'disable-user') {
+    } else if (!disabled && knownWithoutAccess(input, access, key) && target.revocation === 'disable-user') {
       findings.push({
         kind: 'disabled-mismatch',
         identity: key,

@@ -33,7 +33,12 @@ export type Untouched =
   /** A group a managed name or pattern matches that is not an IMS group in the target: never written. */
   | { readonly reason: 'local-group'; readonly group: string }
   /** An IMS user with access again, disabled by someone else than the sync: never re-enabled. */
-  | { readonly reason: 'disabled-by-other'; readonly key: string };
+  | { readonly reason: 'disabled-by-other'; readonly key: string }
+  /**
+   * An IMS identity in a managed group that the org read did not list while the org changed under
+   * it (`unlistedUnknown`): it may have shifted across a page boundary, so it keeps every group.
+   */
+  | { readonly reason: 'not-listed'; readonly key: string };
 
 /** What one target must change: the part that can travel in a message and be applied. */
 export interface PlanSlice {

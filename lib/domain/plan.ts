@@ -4,6 +4,7 @@
  * - only managed groups are written; unmanaged groups are never touched;
  * - only IMS identities are added or removed; local identities are reported, never touched;
  * - nothing is removed from a group whose state is unknown (a failed read is never "empty");
+ * - a user an org read that churned did not list is unknown, not gone: nothing removed, not disabled;
  * - users are never written into AEM-provided groups: only IMS groups are wired into them;
  * - a group matching a managed name or pattern that is not an IMS group in the target (a local
  *   group) is never written, only reported;
@@ -33,6 +34,13 @@ export interface PlanInput {
    * user with no desired group counts as having no access.
    */
   access?: ReadonlySet<string>;
+  /**
+   * The IMS read behind `desired` is not the whole org: the org changed during it, and users shift
+   * across page boundaries, so someone may be missing (`onChurn`, lib/ims/port.ts). An IMS identity
+   * of the target that is not a key of `desired` is then unknown, never gone: none of its managed
+   * groups is removed and it is not disabled. Listed users are planned as usual.
+   */
+  unlistedUnknown?: boolean;
 }
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -41,6 +49,8 @@ const byName = (a: string, b: string): number => byText(foldName(a), foldName(b)
 const sortedNames = (names: Iterable<string>): string[] => [...names].sort(byName);
 const groupOf = (entry: Untouched): string => ('group' in entry ? entry.group : '');
 const keyOf = (entry: Untouched): string => ('key' in entry ? entry.key : '');
+/** Not listed by a read that churned: unknown, so left as it is (`PlanInput.unlistedUnknown`). */
+const isUnlisted = ({ unlistedUnknown, desired }: PlanInput, key: string): boolean => unlistedUnknown === true && !desired.has(key);
 
 const userDeferral = (targetId: string): string => `never logged in to ${targetId}: the user appears at the first IMS login`;
 const groupDeferral = (targetId: string): string =>
@@ -74,6 +84,7 @@ export function planTarget(input: PlanInput): TargetPlan {
   const unknownGroups: string[] = [];
   /** IMS identities seen in at least one known managed group (for `disable-user`). */
   const inManagedGroup = new Set<string>();
+  const notListed = new Set<string>();
 
   for (const groupKey of [...managed.keys()].sort(byText)) {
     const group = managed.get(groupKey);
@@ -110,6 +121,8 @@ export function planTarget(input: PlanInput): TargetPlan {
       const kind = identityOf(member);
       if (kind === 'local') {
         reportLocal(member);
+      } else if (kind === 'ims' && isUnlisted(input, member)) {
+        notListed.add(member);
       } else if (kind === 'ims') {
         inManagedGroup.add(member);
         if (!wants(member, groupKey)) remove.push(member);
@@ -134,6 +147,7 @@ export function planTarget(input: PlanInput): TargetPlan {
 
   const reenabling = enabledUsers(input, scope);
   untouched.push(...reenabling.disabledByOthers.map((key): Untouched => ({ reason: 'disabled-by-other', key })));
+  untouched.push(...[...notListed].map((key): Untouched => ({ reason: 'not-listed', key })));
   return {
     targetId: target.id,
     kind: target.kind,
@@ -159,7 +173,7 @@ function disabledUsers(input: PlanInput, inManagedGroup: ReadonlySet<string>, sc
   const disable: string[] = [];
   for (const key of subjects) {
     if (actual.identities.get(key) !== 'ims' || actual.disabled?.has(key) === true) continue;
-    if (hasAccess(input, key)) continue;
+    if (hasAccess(input, key) || isUnlisted(input, key)) continue;
     disable.push(key);
   }
   return disable.sort(byText);

@@ -9,9 +9,31 @@ export interface ReadProgress {
   readonly totalUsers?: number;
 }
 
+/**
+ * A list read while it changed (opt-in, `onChurn`): every item listed is as current as its page;
+ * an item not listed is unknown (it may have shifted across a page boundary), never gone.
+ */
+export interface ReadChurn {
+  /** Distinct items the read listed. */
+  readonly listed: number;
+  /** How many signs of change the read saw, and the first few in words (for the log). */
+  readonly signCount: number;
+  readonly signs: readonly string[];
+}
+
+export interface ListUsersOptions {
+  readonly onPage?: (progress: ReadProgress) => void;
+  /**
+   * Opt in to a read of an org that changes under it: the read completes, one record per user (the
+   * later page's), and this is called once when it churned. Without it, any sign of change raises
+   * IncompleteReadError. A caller that opts in must treat users not listed as unknown.
+   */
+  readonly onChurn?: (churn: ReadChurn) => void;
+}
+
 export interface Umapi {
-  /** Every active user of the org with `directOnly=false`, all pages. Raises IncompleteReadError rather than return a short list. */
-  listUsers(options?: { onPage?: (progress: ReadProgress) => void }): Promise<ImsUser[]>;
+  /** Every active user of the org with `directOnly=false`, all pages. Raises IncompleteReadError rather than return a short list (see `onChurn`). */
+  listUsers(options?: ListUsersOptions): Promise<ImsUser[]>;
   /** One user by email; `undefined` when UMAPI answers 404 user not found (the user is not in the org). */
   getUser(email: string): Promise<ImsUser | undefined>;
   /** Members of one user group or product profile, all pages; `undefined` when the group does not exist. */

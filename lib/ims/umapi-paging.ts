@@ -3,9 +3,14 @@
  * never assumed; asking past the last page returns the last page again, so the loop stops on
  * `lastPage: true` and checks the sequence against the paging headers. Any sign that the list is
  * not whole raises IncompleteReadError: a partial list must never pass for the org's state.
+ *
+ * Unless the caller opts in with `onChurn`: a live org changes during a long read (at 25 user pages
+ * a minute, 20k users take minutes), and users shift across page boundaries as others are removed
+ * or added. Such a caller gets every user the read listed, is told the list churned, and must take
+ * users missing from it as unknown, never as gone. Protocol failures still raise.
  */
 import { IncompleteReadError, ProtocolError, TargetUnavailableError } from '../errors.js';
-import type { ReadProgress } from './port.js';
+import type { ReadChurn, ReadProgress } from './port.js';
 import type { UmapiAnswer } from './umapi-request.js';
 
 /** A guard for servers that send no X-Page-Count: 1000 pages of 2000 is twice the largest org we know of. */
@@ -21,15 +26,40 @@ export interface PagedRead<T> {
   /** A 404 on page 0 meaning "does not exist" (answered as undefined). */
   isMissing?(answer: UmapiAnswer): boolean;
   onPage?(progress: ReadProgress): void;
+  /**
+   * Opting in to a list that may have changed during the read: a changed X-Total-Count or
+   * X-Page-Count, or a key listed again, no longer raises. The read goes on to `lastPage`, keeps one
+   * item per key (a later page's record wins: it was read later), and calls this once at the end.
+   * Without it, any such sign raises IncompleteReadError.
+   */
+  onChurn?(churn: ReadChurn): void;
 }
 
+/** Signs of change kept for the log; a busy org can show hundreds of repeats. */
+const MAX_SIGNS = 10;
+
 export async function readAllPages<T>(read: PagedRead<T>): Promise<T[] | undefined> {
-  const items: T[] = [];
-  const seen = new Set<string>();
+  const byKey = new Map<string, T>();
+  const signs: string[] = [];
+  let signCount = 0;
   let total: number | undefined;
   let pageCount: number | undefined;
   const incomplete = (page: number, why: string, cause?: unknown): IncompleteReadError =>
-    new IncompleteReadError('umapi', `umapi ${read.call}: read stopped at page ${page} after ${items.length} items: ${why}`, { cause });
+    new IncompleteReadError('umapi', `umapi ${read.call}: read stopped at page ${page} after ${byKey.size} items: ${why}`, { cause });
+  /** A sign the list changed under the read: fatal unless the caller opted in. */
+  const changed = (page: number, why: string): void => {
+    if (read.onChurn === undefined) throw incomplete(page, why);
+    signCount += 1;
+    if (signs.length < MAX_SIGNS) signs.push(`page ${page}: ${why}`);
+  };
+  /** One item per key; a repeat is a sign of change, and the later record (read later) wins. */
+  const keep = (pageItems: readonly T[], page: number): void => {
+    for (const item of pageItems) {
+      const key = read.key(item);
+      if (byKey.has(key)) changed(page, `"${key}" listed twice (a page served twice, or the org changed during the read)`);
+      byKey.set(key, item);
+    }
+  };
 
   for (let page = 0; ; page += 1) {
     if (pageCount !== undefined && page >= pageCount) throw incomplete(page, `more pages than X-Page-Count ${pageCount} without lastPage`);
@@ -53,25 +83,30 @@ export async function readAllPages<T>(read: PagedRead<T>): Promise<T[] | undefin
     const headerTotal = intHeader(answer, 'x-total-count', call);
     const headerPages = intHeader(answer, 'x-page-count', call);
     const headerPage = intHeader(answer, 'x-current-page', call);
-    if (headerPage !== undefined && headerPage !== page) throw incomplete(page, `asked for page ${page}, was served page ${headerPage}`);
+    // Asking past the last page answers the last page again (§3.1): when the list shrank below the
+    // page asked, the server's own page count says so, and the list has ended there. Any other page
+    // served in place of the one asked is a protocol failure, churn or not.
+    const shrankPast = read.onChurn !== undefined && headerPages !== undefined && page >= headerPages && headerPage === headerPages - 1;
+    if (headerPage !== undefined && headerPage !== page && !shrankPast) throw incomplete(page, `asked for page ${page}, was served page ${headerPage}`);
     if (headerTotal !== undefined) {
-      if (total !== undefined && total !== headerTotal) throw incomplete(page, `X-Total-Count changed from ${total} to ${headerTotal} during the read`);
+      if (total !== undefined && total !== headerTotal) changed(page, `X-Total-Count changed from ${total} to ${headerTotal} during the read`);
       total = headerTotal;
     }
     if (headerPages !== undefined) {
-      if (pageCount !== undefined && pageCount !== headerPages) throw incomplete(page, `X-Page-Count changed from ${pageCount} to ${headerPages} during the read`);
+      if (pageCount !== undefined && pageCount !== headerPages) changed(page, `X-Page-Count changed from ${pageCount} to ${headerPages} during the read`);
       pageCount = headerPages;
     }
 
     const { items: pageItems, lastPage } = read.parsePage(answer, call);
-    if (pageItems.length === 0 && !lastPage) throw incomplete(page, 'an empty page that is not the last');
-    for (const item of pageItems) {
-      const key = read.key(item);
-      if (seen.has(key)) throw incomplete(page, `"${key}" listed twice (a page served twice, or the org changed during the read)`);
-      seen.add(key);
-      items.push(item);
+    if (shrankPast) {
+      if (!lastPage) throw incomplete(page, `asked for page ${page}, was served page ${headerPage} (not the last)`);
+      changed(page, `the list shrank to ${headerPages} pages during the read: its last page was served again`);
+      keep(pageItems, page);
+      break;
     }
-    read.onPage?.({ page, usersSoFar: items.length, ...(total !== undefined ? { totalUsers: total } : {}) });
+    if (pageItems.length === 0 && !lastPage) throw incomplete(page, 'an empty page that is not the last');
+    keep(pageItems, page);
+    read.onPage?.({ page, usersSoFar: byKey.size, ...(total !== undefined ? { totalUsers: total } : {}) });
     if (lastPage) {
       // lastPage on a page before the one X-Page-Count names as last means the server cut the
       // list short; accepting it would hand back a partial org (contract §3.1).
@@ -80,10 +115,16 @@ export async function readAllPages<T>(read: PagedRead<T>): Promise<T[] | undefin
     }
   }
 
-  if (total !== undefined && items.length !== total) {
-    throw new IncompleteReadError('umapi', `umapi ${read.call}: read ${items.length} items over every page, but X-Total-Count is ${total}`);
+  if (total !== undefined && byKey.size !== total) {
+    const why = `read ${byKey.size} items over every page, but X-Total-Count is ${total}`;
+    if (read.onChurn === undefined) throw new IncompleteReadError('umapi', `umapi ${read.call}: ${why}`);
+    signCount += 1;
+    if (signs.length < MAX_SIGNS) signs.push(why);
   }
+  const items = [...byKey.values()];
+  if (signCount > 0) read.onChurn?.({ listed: items.length, signCount, signs });
   return items;
+
 }
 
 /** Paging headers are strings (contract §3.1); absent is allowed, unreadable is not. */

@@ -71,6 +71,7 @@ export function createUmapiClient(deps: UmapiClientDeps): Umapi {
         parsePage: usersPage,
         key: (user) => user.id,
         ...(options?.onPage ? { onPage: options.onPage } : {}),
+        ...(options?.onChurn ? { onChurn: options.onChurn } : {}),
       });
       // readAllPages answers undefined only for a missing resource, which this listing has not.
       // An org listing no user at all is not a believable answer (the org whose credential reads it has

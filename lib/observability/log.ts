@@ -29,6 +29,8 @@ export type MetricName =
   | 'ThrottleWaits'
   | 'GuardTrips'
   | 'IncompleteReads'
+  /** A reconciliation's org read during which the org changed: it went ahead, leaving users not listed as they are. */
+  | 'OrgChangedDuringRead'
   | 'DeadLetterMoves'
   | 'ReconcileRuns'
   | 'DriftFindings';

@@ -20,6 +20,8 @@ export interface TargetReads {
   readonly desired: DesiredMembers;
   readonly actual: TargetActual;
   readonly plan: TargetPlan;
+  /** The org changed during the read: users it did not list are unknown, counted in no finding. */
+  readonly unlistedUnknown?: boolean;
 }
 
 /** Kinds that need the direct memberships: without them their count is unknown. */

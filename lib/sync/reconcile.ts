@@ -3,7 +3,10 @@
  * groups, not users), plan, weigh the plan against the guard, and fan the work out through the queue.
  *
  * An incomplete UMAPI read stops everything: no plan is made from a partial org, since a user missing
- * from a short list would look like a user who lost access.
+ * from a short list would look like a user who lost access. An org that changed during the read (a
+ * total that moved, a user listed twice as others were removed or added) is not incomplete: every
+ * user listed is planned as usual, and everyone the read did not list is unknown, never gone (the
+ * plan's `unlistedUnknown`): nothing of theirs is removed, and the report carries a note saying so.
  */
 import { accessKeys, desiredMembers } from '../domain/desired.js';
 import type { ImsUser } from '../domain/ims.js';
@@ -11,6 +14,7 @@ import { evaluateGuard, sliceSize, splitForGuard } from '../domain/guard.js';
 import { planTarget } from '../domain/plan.js';
 import type { GuardVerdict, PlanSlice, TargetPlan } from '../domain/plan-types.js';
 import { IncompleteReadError, SyncError } from '../errors.js';
+import type { ReadChurn } from '../ims/port.js';
 import { measureDrift } from './drift.js';
 import { fanOut } from './fan-out.js';
 import { managedGroupsOf } from './managed-groups.js';
@@ -46,8 +50,14 @@ export interface ReconcileReport {
   readonly snapshotAt: string;
   readonly usersRead: number;
   readonly reason?: string;
+  /** Set when the org changed during the read: users not listed were left as they are. */
+  readonly note?: string;
   readonly targets: readonly TargetReconcile[];
 }
+
+/** What the operator reads when the org changed during the read. */
+export const orgChangedNote = (usersListed: number): string =>
+  `the org changed during the read (${usersListed} users listed): users not listed were left as they are; the next reconciliation covers them`;
 
 export async function reconcile(options: ReconcileOptions, rt: SyncRuntime): Promise<ReconcileReport> {
   const startedAt = rt.clock.now();
@@ -56,8 +66,9 @@ export async function reconcile(options: ReconcileOptions, rt: SyncRuntime): Pro
 
   let users: ImsUser[];
   let orgGroupNames: readonly string[];
+  const churns: ReadChurn[] = [];
   try {
-    users = await rt.umapi.listUsers({ onPage: (p) => options.onProgress?.({ phase: 'umapi', ...p }) });
+    users = await rt.umapi.listUsers({ onPage: (p) => options.onProgress?.({ phase: 'umapi', ...p }), onChurn: (churn) => churns.push(churn) });
     orgGroupNames = await rt.orgGroups.get();
   } catch (error) {
     if (!(error instanceof SyncError)) throw error;
@@ -70,18 +81,32 @@ export async function reconcile(options: ReconcileOptions, rt: SyncRuntime): Pro
     return { runId: options.runId, mode: options.mode, status: 'incomplete', snapshotAt, usersRead: 0, reason, targets: [] };
   }
 
+  const churn = churns[0];
+  const note = churn === undefined ? undefined : orgChangedNote(users.length);
+  if (churn !== undefined) {
+    rt.log.warn('the org changed during the read: users not listed are left as they are', { runId: options.runId, usersListed: users.length, signCount: churn.signCount, signs: churn.signs });
+    rt.metrics.count('OrgChangedDuringRead', 1, { system: 'umapi' });
+  }
+  const read: OrgRead = { users, orgGroupNames, unlistedUnknown: churn !== undefined };
+
   // Targets are independent systems, each with its own call limiter: read and plan them at once.
-  const targets = await Promise.all(bindings.map((binding) => reconcileTarget(binding, users, orgGroupNames, options, startedAt, rt)));
+  const targets = await Promise.all(bindings.map((binding) => reconcileTarget(binding, read, options, startedAt, rt)));
   if (options.mode === 'apply') rt.metrics.count('ReconcileRuns');
-  return { runId: options.runId, mode: options.mode, status: 'complete', snapshotAt, usersRead: users.length, targets };
+  return { runId: options.runId, mode: options.mode, status: 'complete', snapshotAt, usersRead: users.length, ...(note ? { note } : {}), targets };
+}
+
+/** What the reconciliation read from IMS; `unlistedUnknown` when the org changed during the read. */
+interface OrgRead {
+  readonly users: readonly ImsUser[];
+  readonly orgGroupNames: readonly string[];
+  readonly unlistedUnknown: boolean;
 }
 
 const emptyCounts = { adds: 0, removes: 0, wiring: 0, deferred: 0 };
 
 async function reconcileTarget(
   binding: TargetBinding,
-  users: readonly ImsUser[],
-  orgGroupNames: readonly string[],
+  { users, orgGroupNames, unlistedUnknown }: OrgRead,
   options: ReconcileOptions,
   startedAt: number,
   rt: SyncRuntime,
@@ -99,9 +124,9 @@ async function reconcileTarget(
     const actual = await binding.adapter.readState({ groups: [...managed.values()].map((g) => g.name) });
     const desired = desiredMembers(users, target, managed, rt.config.identity);
     // Who keeps access without any managed group must not be disabled (revocation mode disable-user).
-    plan = planTarget({ target, managed, desired, actual, access: accessKeys(users, target, rt.config.identity) });
+    plan = planTarget({ target, managed, desired, actual, access: accessKeys(users, target, rt.config.identity), unlistedUnknown });
     verdict = evaluateGuard(plan, actual, target.guard ?? rt.config.guard);
-    if (options.mode === 'apply') findings = await measureDrift({ binding, users, managed, desired, actual, plan }, rt);
+    if (options.mode === 'apply') findings = await measureDrift({ binding, users, managed, desired, actual, plan, unlistedUnknown }, rt);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     rt.log.error('reconciliation of a target failed; nothing applied there', { runId: options.runId, targetId, reason });

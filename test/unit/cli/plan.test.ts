@@ -64,6 +64,19 @@ describe('ims-sync plan', () => {
     expect(stderr).toBe('ims-sync plan failed: UMAPI read failed, nothing planned and nothing removed: page 2 of 3 failed — try again when UMAPI answers\n');
   });
 
+  it('says when the org changed during the read, and names who was not listed and left as they are', async () => {
+    const world = cliWorld();
+    // Two users a page; jane leaves once page 0 is read, so li slides onto page 0 and is not listed.
+    world.umapi.pageSize = 2;
+    world.umapi.betweenPages = (page) => {
+      if (page === 0) world.fixture.users = world.fixture.users.filter((u) => u.email !== 'jane@acme.com');
+    };
+    const { stdout } = await cli(['plan', '--target', 'acme-prod-author'], world);
+    expect(stdout).toContain('Note: the org changed during the read (6 users listed): users not listed were left as they are; the next reconciliation covers them.');
+    expect(stdout).toContain('Not listed by the IMS read (the org changed during it), left as they are: li@acme.com, sam@acme.com');
+    expect(stdout).not.toMatch(/remove +\S+ +(li|sam)@acme\.com/);
+  });
+
   it('shows progress on a terminal only, and never with --json', async () => {
     const onTerminal = await cli(['plan'], cliWorld(), { isTTY: true });
     expect(onTerminal.stderr).toContain('Targets: 3/3 done — acme-campaign planned');

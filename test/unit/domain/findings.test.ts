@@ -77,6 +77,24 @@ describe('findings', () => {
     expect(review(aemTarget(AUTHORS), [jane], actual, direct({})).findings).toEqual([]);
   });
 
+  it('after an org read that churned, a user the read did not list is neither an orphan nor enabled without access; a listed one still is', () => {
+    const target = aemTarget(AUTHORS, { revocation: 'disable-user' });
+    const lost = imsUser('lost@acme.com', ['AEM-Authors']);
+    const users = [jane, lost];
+    const actual = {
+      ...actualOf({ 'AEM-Authors': known('AEM-Authors', ['jane@acme.com', 'lost@acme.com', 'shifted@acme.com'], ['content-authors']) }, { 'jane@acme.com': 'ims', 'lost@acme.com': 'ims', 'shifted@acme.com': 'ims' }),
+      disabled: new Map<string, 'sync' | 'other'>(),
+    };
+    const managed = managedGroupsFor(target, users.flatMap((u) => u.groups));
+    const desired = desiredMembers(users, target, managed, RULES);
+    const plan = planTarget({ target, managed, desired, actual, access: accessKeys(users, target, RULES), unlistedUnknown: true });
+    const findings = findingsOf({ target, users, rules: RULES, actual, desired, plan, direct: direct({ 'shifted@acme.com': ['dam-users'] }), unlistedUnknown: true });
+    expect(kinds(findings)).toEqual([
+      ['disabled-mismatch', 'lost@acme.com', undefined],
+      ['orphan', 'lost@acme.com', 'AEM-Authors'],
+    ]);
+  });
+
   it('deferred: a user who never logged in, and every user of a group not in the target yet', () => {
     const nina = imsUser('nina@acme.com', ['AEM-Authors', 'AEM-Reviewers', PROFILE]);
     const target = aemTarget([...AUTHORS, { name: 'AEM-Reviewers', memberOf: ['contributor'] }]);

@@ -257,3 +257,40 @@ describe('planTarget: revocation disable-user (AEM)', () => {
     });
   });
 });
+
+describe('planTarget: an org read that churned (unlistedUnknown)', () => {
+  // shifted@x was not listed: the org changed during the read and they may have slid across a page
+  // boundary. leaver@x was listed without access; stays@x was listed and keeps Authors only.
+  const disabling = aemTarget([{ name: 'AEM-Authors' }, { name: 'AEM-DAM-Users' }], { revocation: 'disable-user' });
+  const actual = actualOf(
+    { 'AEM-Authors': known('AEM-Authors', ['shifted@x', 'leaver@x', 'stays@x']), 'AEM-DAM-Users': known('AEM-DAM-Users', ['shifted@x', 'stays@x']) },
+    { 'shifted@x': 'ims', 'leaver@x': 'ims', 'stays@x': 'ims' },
+  );
+  const listed = { 'leaver@x': [], 'stays@x': ['aem-authors'] };
+  const run = (unlistedUnknown?: boolean) =>
+    planTarget({ target: disabling, managed: managedAemGroups(disabling, []), desired: desiredOf(listed), actual, ...(unlistedUnknown ? { unlistedUnknown } : {}) });
+
+  it('keeps every group of a target member the read did not list and does not disable them; listed users are planned as usual', () => {
+    const result = run(true);
+    expect(result.changes).toEqual([
+      { group: 'AEM-Authors', add: [], remove: ['leaver@x'] },
+      { group: 'AEM-DAM-Users', add: [], remove: ['stays@x'] },
+    ]);
+    expect(result.disable).toEqual(['leaver@x']);
+    expect(result.untouched).toEqual([{ reason: 'not-listed', key: 'shifted@x' }]);
+  });
+
+  it('without it, a member the read did not list is taken to have left: removed everywhere and disabled', () => {
+    const result = run();
+    expect(result.changes.flatMap((c) => c.remove)).toContain('shifted@x');
+    expect(result.disable).toEqual(['leaver@x', 'shifted@x']);
+  });
+
+  it('keeps a Campaign operator the read did not list in their groups', () => {
+    const campaign = campaignTarget();
+    const campaignManaged = managedCampaignGroups(campaign, ['Campaign - acme-prod - delivery']);
+    const campaignActual = actualOf({ delivery: known('delivery', ['shifted@x', 'leaver@x']) }, { 'shifted@x': 'ims', 'leaver@x': 'ims' }, 'acme-campaign');
+    const result = planTarget({ target: campaign, managed: campaignManaged, desired: desiredOf({ 'leaver@x': [] }), actual: campaignActual, unlistedUnknown: true });
+    expect(result.changes).toEqual([{ group: 'delivery', add: [], remove: ['leaver@x'] }]);
+  });
+});

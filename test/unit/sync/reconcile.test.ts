@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconcileMessage } from '../../../lib/domain/messages.js';
 import { applyWork } from '../../../lib/sync/apply-work.js';
+import { createScheduleHandler } from '../../../functions/doors/schedule.js';
 import { decideRun } from '../../../lib/sync/decide-run.js';
 import { reconcile } from '../../../lib/sync/reconcile.js';
 import { demoConfig, demoRuntime } from '../../support/runtime.js';
+import { scheduledEvent } from '../../pipeline/deliveries.js';
 
 const changesOf = (report: Awaited<ReturnType<typeof reconcile>>, targetId: string) =>
   report.targets.find((t) => t.targetId === targetId)?.plan?.changes.map((c) => ({ group: c.group, add: [...c.add], remove: [...c.remove] }));
@@ -103,6 +105,36 @@ describe('reconcile (apply mode)', () => {
     expect(world.queue.sent).toEqual([]);
     expect(world.stores.runs.records.map((r) => r.status)).toEqual(['INCOMPLETE', 'INCOMPLETE', 'INCOMPLETE']);
     expect(world.metrics.total('IncompleteReads')).toBe(1);
+  });
+
+  it('completes when the org changes during the read: applies the listed users’ changes, removes nobody unlisted, and says so', async () => {
+    const world = demoRuntime();
+    // Two users a page: jane, omar | li, max | nina, paul | rita. jane leaves the org once page 0 is
+    // read, so li slides back onto page 0 and is never listed; sam (in the targets, not in IMS) is
+    // not listed either.
+    world.umapi.pageSize = 2;
+    world.umapi.betweenPages = (page) => {
+      if (page === 0) world.fixture.users = world.fixture.users.filter((u) => u.email !== 'jane@acme.com');
+    };
+
+    const summary = await createScheduleHandler(world.runtime)(scheduledEvent('5eed0001-churn-run'));
+    const queued = world.queue.sent.filter((m): m is ReconcileMessage => m.kind === 'reconcile');
+    await drain(world);
+
+    expect(summary.status).toBe('complete');
+    expect(summary.usersRead).toBe(6);
+    expect(summary.note).toBe('the org changed during the read (6 users listed): users not listed were left as they are; the next reconciliation covers them');
+    expect(world.metrics.total('OrgChangedDuringRead')).toBe(1);
+    // Listed users: nina is added, omar moves from campaign-managers to content-reviewers.
+    expect(world.target('acme-prod-author').members('AEM-Authors')).toContain('nina@acme.com');
+    expect(world.target('acme-campaign').members('campaign-managers')).not.toContain('omar@acme.com');
+    expect(world.target('acme-campaign').members('content-reviewers')).toContain('omar@acme.com');
+    // Unlisted users keep every group: nothing of li's or sam's was removed anywhere.
+    expect(world.target('acme-prod-author').members('AEM-Authors')).toEqual(expect.arrayContaining(['li@acme.com', 'sam@acme.com']));
+    expect(world.target('acme-prod-author').members('AEM-DAM-Users')).toEqual(expect.arrayContaining(['li@acme.com', 'sam@acme.com']));
+    expect(world.target('acme-stage-author').members('AEM-Authors')).toContain('sam@acme.com');
+    expect(world.target('acme-campaign').members('delivery')).toContain('sam@acme.com');
+    expect(queued.flatMap((m) => m.slice.changes.flatMap((c) => c.remove))).toEqual(['omar@acme.com']);
   });
 
   it('a target that cannot be read fails alone; the others are planned and queued', async () => {
