@@ -9,11 +9,11 @@
  */
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import { loadAwsResources, type QueueResource } from './aws-resources.js';
+import { PROJECT_SERVERLESS_YML } from './event-source.js';
 
 export interface EmulatorEnv {
   readonly AWS_ENDPOINT_URL_SQS: string;
@@ -55,7 +55,6 @@ const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-const PROJECT_SERVERLESS_YML = fileURLToPath(new URL('../serverless.yml', import.meta.url));
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve, reject) => {

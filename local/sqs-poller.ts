@@ -8,7 +8,17 @@
  * - `batchItemFailures` (ReportBatchItemFailures): only the named records stay; an identifier that is
  *   empty or not in the batch makes the whole batch count as failed, as Lambda does;
  * - a handler that throws fails the whole batch (nothing is deleted);
- * - one batch at a time (a FIFO source is worked in order; concurrency is not simulated).
+ * - up to `concurrency` batches at once (the mapping's `maximumConcurrency`), never two holding
+ *   messages of one FIFO message group, and a group's messages handed over in the order received.
+ *
+ * The group lock is the poller's own: local-aws-sqs hands out later messages of a group while an
+ * earlier one is in flight (contracts/aws.md §4), where AWS never does. Such a message is held here
+ * until the batch holding its group ends, then run in order; if that batch failed a record of the
+ * group (or threw), the held ones are not run and not deleted: they come back after their
+ * visibility timeout (their receive count has risen, as it would not in AWS), behind the failed
+ * one when the emulator keeps that order. What the poller cannot see, it cannot hold: a later
+ * message the emulator hands out only after such a failure may still run before the failed one
+ * comes back. Records without a group (standard queue) are each a group of their own.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
@@ -17,6 +27,8 @@ export interface BatchReport {
   readonly size: number;
   readonly deleted: number;
   readonly failed: number;
+  /** Later records of a failed record's group, held behind this batch and left to come back (not run, not deleted). */
+  readonly leftHeld: number;
   /** Set when the handler threw (every record failed). */
   readonly error?: unknown;
 }
@@ -27,7 +39,13 @@ export interface SqsPollerOptions {
   readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
   /** Records a batch, 1..10 (ReceiveMessage's maximum); 10 by default. */
   readonly batchSize?: number;
-  /** Long-poll wait of one receive, 0..20 s; 1 s by default so that `idle()` answers quickly. */
+  /** Batches running at once (the event source's `maximumConcurrency`); 1 by default. */
+  readonly concurrency?: number;
+  /**
+   * Wait of one receive, 0..20 s; 0 by default (short polls, with a short pause when the queue is
+   * empty): local-aws-sqs answers a long poll only when its wait is over, even when messages
+   * arrived during it, so a long poll only adds latency locally.
+   */
   readonly waitSeconds?: number;
   /** Overrides the queue's visibility timeout for received messages (seconds). */
   readonly visibilityTimeout?: number;
@@ -39,15 +57,22 @@ export interface SqsPollerOptions {
 }
 
 export interface SqsPoller {
-  /** Stop receiving, abort a long poll in progress, and wait for a running batch to finish. */
+  /** Stop receiving, abort a receive in progress, and wait for every running batch to finish. */
   stop(): Promise<void>;
-  /** Resolves once a receive that began after this call found the queue empty (so no batch runs then). */
+  /**
+   * Resolves once a receive that began after this call found the queue empty while no batch was
+   * running and no received record was held.
+   */
   idle(): Promise<void>;
   /** Batches handled so far. */
   batches(): number;
 }
 
 const ERROR_PAUSE_MS = 500;
+/** The pause after an empty short poll: low latency without spinning on the emulator. */
+const EMPTY_PAUSE_MS = 50;
+/** Received records held (waiting for a free batch or for their group) before receiving stops: this many batches per slot. */
+const HELD_BATCHES_PER_SLOT = 1;
 
 /** `http://host/<account>/<name>` → `arn:aws:sqs:<region>:<account>:<name>` (the AWS queue URL layout). */
 export function queueArnOf(queueUrl: string, region: string): string {
@@ -116,44 +141,97 @@ export function distinct(messages: readonly Message[]): Message[] {
   return [...byId.values()];
 }
 
+/** The FIFO message group a record belongs to; a record without one (standard queue) is its own. */
+export function groupOf(record: SQSRecord): string {
+  const group = record.attributes.MessageGroupId;
+  return group !== undefined ? `group:${group}` : `message:${record.messageId}`;
+}
+
+/**
+ * The next batch from the held records, in the order received: up to `batchSize` records whose
+ * group no running batch holds. A group's records are taken in order; once the batch is full, the
+ * rest of a group it holds wait for it.
+ */
+export function nextBatch(held: readonly SQSRecord[], busyGroups: ReadonlySet<string>, batchSize: number): { batch: SQSRecord[]; rest: SQSRecord[] } {
+  const batch: SQSRecord[] = [];
+  const rest: SQSRecord[] = [];
+  for (const record of held) {
+    if (batch.length < batchSize && !busyGroups.has(groupOf(record))) batch.push(record);
+    else rest.push(record);
+  }
+  return { batch, rest };
+}
+
 export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const batchSize = Math.min(10, Math.max(1, options.batchSize ?? 10));
-  const waitSeconds = Math.min(20, Math.max(0, options.waitSeconds ?? 1));
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+  const waitSeconds = Math.min(20, Math.max(0, options.waitSeconds ?? 0));
+  const maxHeld = batchSize * concurrency * HELD_BATCHES_PER_SLOT;
   const region = options.region ?? 'us-east-1';
   const arn = queueArnOf(options.queueUrl, region);
   let stopped = false;
   let batches = 0;
-  let abort = new AbortController();
-  /** Waiters of `idle()`, each resolved by the first empty receive that began after it was added. */
+  const abort = new AbortController();
+  /** Waiters of `idle()`, each resolved by the first empty receive that began after it was added (with nothing running or held). */
   let waiters: (() => void)[] = [];
+  /** Received records not handed over yet, in the order received. */
+  let held: SQSRecord[] = [];
+  /** The groups of the running batches. */
+  const busyGroups = new Set<string>();
+  const running = new Set<Promise<void>>();
+  /** Ends the loop's current pause early (a batch ended); set when a batch ends outside a pause. */
+  let wake: (() => void) | undefined;
+  let woken = false;
 
-  const pause = (ms: number): Promise<void> =>
+  /** Resolves after `ms` (never when undefined), at `stop()`, or when a batch ends. */
+  const pause = (ms: number | undefined): Promise<void> =>
     new Promise((resolve) => {
       const signal = abort.signal;
+      if (woken || signal.aborted) {
+        woken = false;
+        return resolve();
+      }
       const done = (): void => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
+        wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
+      wake = done;
     });
 
+  const batchEnded = (): void => {
+    if (wake) wake();
+    else woken = true;
+  };
+
   async function receive(wait: number): Promise<Message[]> {
-    const answer = await options.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: options.queueUrl,
-        MaxNumberOfMessages: batchSize,
-        WaitTimeSeconds: wait,
-        ...(options.visibilityTimeout !== undefined ? { VisibilityTimeout: options.visibilityTimeout } : {}),
-        // The older parameter on purpose: local-aws-sqs returns system attributes (group, dedup id,
-        // receive count) only for it (contracts/aws.md §4). AWS accepts both.
-        AttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: abort.signal },
-    );
-    return answer.Messages ?? [];
+    // One signal per request, linked to stop()'s and unlinked when the request ends: whatever the
+    // HTTP handler adds to it goes with it, so nothing piles up on a signal that lives for hours.
+    const request = new AbortController();
+    const cancel = (): void => request.abort();
+    abort.signal.addEventListener('abort', cancel, { once: true });
+    if (abort.signal.aborted) request.abort();
+    try {
+      const answer = await options.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: options.queueUrl,
+          MaxNumberOfMessages: batchSize,
+          WaitTimeSeconds: wait,
+          ...(options.visibilityTimeout !== undefined ? { VisibilityTimeout: options.visibilityTimeout } : {}),
+          // The older parameter on purpose: local-aws-sqs returns system attributes (group, dedup id,
+          // receive count) only for it (contracts/aws.md §4). AWS accepts both.
+          AttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+        { abortSignal: request.signal },
+      );
+      return answer.Messages ?? [];
+    } finally {
+      abort.signal.removeEventListener('abort', cancel);
+    }
   }
 
   async function remove(records: readonly SQSRecord[]): Promise<void> {
@@ -168,22 +246,82 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
-  async function runBatch(records: SQSRecord[]): Promise<void> {
+  /** Keeps later copies in place: a message received again (its visibility ran out while held) keeps its turn, with the newest receipt handle. */
+  function hold(records: readonly SQSRecord[]): void {
+    for (const record of records) {
+      const at = held.findIndex((r) => r.messageId === record.messageId);
+      if (at >= 0) held[at] = record;
+      else held.push(record);
+    }
+  }
+
+  /** Leaves the held records of these groups to come back after their visibility timeout; how many. */
+  function release(groups: ReadonlySet<string>): number {
+    const before = held.length;
+    held = held.filter((r) => !groups.has(groupOf(r)));
+    return before - held.length;
+  }
+
+  /**
+   * Runs one batch; the groups it failed a record of (a held later record of them must not run
+   * before the failed one comes back). Throws when a delete fails: then every group counts as failed.
+   */
+  async function runBatch(records: SQSRecord[]): Promise<{ failedGroups: Set<string>; report: Omit<BatchReport, 'leftHeld'> }> {
     batches += 1;
     let response: SQSBatchResponse | undefined;
     try {
       response = await options.handler({ Records: records });
     } catch (error) {
-      options.onBatch?.({ size: records.length, deleted: 0, failed: records.length, error });
-      return;
+      return { failedGroups: new Set(records.map(groupOf)), report: { size: records.length, deleted: 0, failed: records.length, error } };
     }
-    const done = succeededRecords(records, response);
-    await remove(done);
-    options.onBatch?.({ size: records.length, deleted: done.length, failed: records.length - done.length });
+    const done = new Set(succeededRecords(records, response));
+    await remove([...done]);
+    const failedGroups = new Set(records.filter((r) => !done.has(r)).map(groupOf));
+    return { failedGroups, report: { size: records.length, deleted: done.size, failed: records.length - done.size } };
+  }
+
+  function start(records: SQSRecord[]): void {
+    const groups = new Set(records.map(groupOf));
+    for (const group of groups) busyGroups.add(group);
+    const batch = runBatch(records)
+      .then(
+        ({ failedGroups, report }) => {
+          const leftHeld = failedGroups.size > 0 ? release(failedGroups) : 0;
+          options.onBatch?.({ ...report, leftHeld });
+        },
+        (error: unknown) => {
+          // Undeleted records come back: a held later record of their groups must not run before them.
+          release(groups);
+          options.onError?.(error);
+        },
+      )
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => {
+        for (const group of groups) busyGroups.delete(group);
+        running.delete(batch);
+        batchEnded();
+      });
+    running.add(batch);
+  }
+
+  /** Starts batches from the held records while a slot is free and some group is not busy. */
+  function dispatch(): void {
+    while (!stopped && running.size < concurrency) {
+      const { batch, rest } = nextBatch(held, busyGroups, batchSize);
+      if (batch.length === 0) return;
+      held = rest;
+      start(batch);
+    }
   }
 
   async function loop(): Promise<void> {
     while (!stopped) {
+      dispatch();
+      // Backpressure: nothing more is received while every slot is busy or enough is held.
+      if (running.size >= concurrency || held.length >= maxHeld) {
+        await pause(undefined);
+        continue;
+      }
       const covered = waiters;
       waiters = [];
       // Someone waits for idleness: look now rather than hold a long poll open.
@@ -199,31 +337,31 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         continue;
       }
       if (messages.length === 0) {
-        for (const resolve of covered) resolve();
-        if (wait === 0 && waiters.length === 0) await pause(waitSeconds === 0 ? 50 : 0);
+        // dispatch() leaves nothing held when no batch runs, so idle is "nothing running".
+        if (running.size === 0 && held.length === 0) for (const resolve of covered) resolve();
+        else waiters.push(...covered);
+        if (wait === 0 && (waiters.length === 0 || running.size > 0)) await pause(EMPTY_PAUSE_MS);
         continue;
       }
       waiters.push(...covered);
-      const records = distinct(messages).flatMap((m) => toSqsRecord(m, arn, region) ?? []);
-      try {
-        await runBatch(records);
-      } catch (error) {
-        options.onError?.(error);
-      }
+      // Received after stop(): left in flight, they come back after their visibility timeout.
+      if (stopped) break;
+      hold(distinct(messages).flatMap((m) => toSqsRecord(m, arn, region) ?? []));
     }
+    while (running.size > 0) await Promise.all(running);
     for (const resolve of waiters) resolve();
     waiters = [];
   }
 
-  const running = loop();
+  const looping = loop();
   return {
     async stop() {
-      if (stopped) return running;
-      stopped = true;
-      // Ends a long poll at once instead of leaving it open until WaitTimeSeconds runs out.
-      abort.abort();
-      await running;
-      abort = new AbortController();
+      if (!stopped) {
+        stopped = true;
+        // Ends a receive or a pause at once.
+        abort.abort();
+      }
+      await looping;
     },
     idle() {
       if (stopped) return Promise.resolve();

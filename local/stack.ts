@@ -26,6 +26,7 @@ import { createWebhookHandler } from '../functions/doors/webhook.js';
 import { createWorkerHandler } from '../functions/doors/worker.js';
 import { adobeIoHeaders, generateIoSigningKeys, startIoKeyServer, type AdobeIoSignOptions } from './demo/adobe-io.js';
 import { startEmulators, type Emulators } from './emulators.js';
+import { loadWorkerEventSource } from './event-source.js';
 import { demoOrg } from './fixtures/demo-org.js';
 import type { OrgFixture } from './fixtures/types.js';
 import { startHttpDoor, type HttpDoor } from './http-door.js';
@@ -112,7 +113,7 @@ export interface Stack {
   /** Log lines of the three functions (the most recent ones). */
   readonly logLines: () => readonly (LogLine & { fn: string })[];
   stats(): StackStats;
-  /** Resolves when the worker's queue looked empty and no batch was running. */
+  /** Resolves when the worker's queue looked empty, no batch was running and no received record was held. */
   idle(): Promise<void>;
   /** One run of the schedule function (a full reconciliation, applied through the queue). */
   runSchedule(): Promise<ScheduleSummary>;
@@ -266,10 +267,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       requeue: { send: (record, requeues) => workerRuntime.queue.requeue(record, requeues), maxReceiveCount: () => workerRuntime.queue.maxReceiveCount() },
       retryDelaySeconds: options.retryDelaySeconds ?? 2,
     });
+    // Batch size and concurrency of the deployed event source (serverless.yml, worker's sqs event):
+    // batches of different message groups run side by side, as Lambda runs them.
+    const eventSource = await loadWorkerEventSource();
     const poller: SqsPoller = startSqsPoller({
       sqs: aws.sqs,
       queueUrl: emulators.env.QUEUE_URL,
       handler: worker,
+      batchSize: eventSource.batchSize,
+      concurrency: eventSource.maximumConcurrency,
       region: emulators.env.AWS_REGION,
       // The queue's own 720 s suits Lambda; a crashed local batch comes back sooner.
       visibilityTimeout: 30,

@@ -75,6 +75,9 @@ const worker = createWorkerHandler({
   retryDelaySeconds: Number(values['retry-delay']),
 });
 let batch = 0;
+// One batch at a time (the poller's default concurrency of 1), not serverless.yml's
+// `workerConcurrency`: the chaos run kills this process in the middle of a batch, and its figures
+// (docs/chaos.md) were taken with one batch open at a time.
 const poller = startSqsPoller({
   sqs: aws.sqs,
   queueUrl,
