@@ -117,14 +117,15 @@ export async function readAllPages<T>(read: PagedRead<T>): Promise<T[] | undefin
 
   if (total !== undefined && byKey.size !== total) {
     const why = `read ${byKey.size} items over every page, but X-Total-Count is ${total}`;
-    if (read.onChurn === undefined) throw new IncompleteReadError('umapi', `umapi ${read.call}: ${why}`);
+    // A count that never moved, yet disagrees with what was served, is a list cut short, not an org
+    // that changed: only with other signs of change is it taken for churn.
+    if (read.onChurn === undefined || signCount === 0) throw new IncompleteReadError('umapi', `umapi ${read.call}: ${why}`);
     signCount += 1;
     if (signs.length < MAX_SIGNS) signs.push(why);
   }
   const items = [...byKey.values()];
   if (signCount > 0) read.onChurn?.({ listed: items.length, signCount, signs });
   return items;
-
 }
 
 /** Paging headers are strings (contract §3.1); absent is allowed, unreadable is not. */

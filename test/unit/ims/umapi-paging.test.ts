@@ -149,6 +149,15 @@ describe('UMAPI paging of an org that changes during the read (opt-in onChurn)',
     expect(churns[0]?.signs.join('\n')).toMatch(/shrank to 2 pages/);
   });
 
+  it('still raises when a total that never moved disagrees with the users served: a list cut short, not an org that changed', async () => {
+    const http = pagedTransport([
+      { users: [user(1)], lastPage: false, headers: pages('9', '2', 0) },
+      { users: [user(2)], lastPage: true, headers: pages('9', '2', 1) },
+    ]);
+
+    await expect(clientOver(http).listUsers({ onChurn: () => {} })).rejects.toThrow(/read 2 items over every page, but X-Total-Count is 9/);
+  });
+
   it('reports nothing when the org did not change', async () => {
     const http = pagedTransport([
       { users: [user(1)], lastPage: false, headers: pages('2', '2', 0) },
