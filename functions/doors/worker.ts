@@ -5,7 +5,7 @@
  * are reported failed too, so they come back after it; their effects, if applied, are idempotent,
  * and last writer wins decides between changes whatever their order (removals are applied from
  * their events at once by design). A throttled target or UMAPI *delays* its record (visibility set
- * to the wait asked for, doubled per receive and spread at random: `throttleDelaySeconds`); other retryable failures back off exponentially by receive count. Neither
+ * to the wait asked for, spread at random: `throttleDelaySeconds`); other retryable failures back off exponentially by receive count. Neither
  * fails fast toward the dead-letter queue.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -171,7 +171,7 @@ export function createWorkerHandler(deps: WorkerDeps) {
     const reason = error instanceof Error ? error.message : String(error);
     if (waitMs !== undefined) {
       metrics.count('ThrottleWaits');
-      const seconds = throttleDelaySeconds(waitMs, Number(record.attributes.ApproximateReceiveCount) || 1, deps.random ?? Math.random);
+      const seconds = throttleDelaySeconds(waitMs, deps.random ?? Math.random);
       log.warn('throttled: record delayed', { seconds, reason });
       await deps.delay(record.receiptHandle, seconds).catch((e: unknown) => log.warn('could not delay the record', { error: String(e) }));
     } else if (retryable) {

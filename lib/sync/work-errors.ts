@@ -40,16 +40,16 @@ function isSuspect(error: unknown): boolean {
 export const MAX_THROTTLE_DELAY_SECONDS = 900;
 
 /**
- * How long a throttled record is hidden: the wait asked for, doubled for each earlier receive (at
- * most 16 times), plus up to one more wait at random. Records throttled together would otherwise
- * all come back at the same moment, for one of them to get the next turn and the rest to be
- * throttled again: hundreds of re-checks queued behind a reconciliation then cost one receive each
- * per turn. Spread out, each comes back about when the budget can serve it.
+ * How long a throttled record is hidden: the wait asked for, plus up to as much again at random.
+ * Records throttled together would otherwise all come back at the same moment, for one of them to
+ * get the next turn and the rest to be throttled again: hundreds of re-checks queued behind a
+ * reconciliation then cost one receive each per turn. Not doubled per receive: the wait asked for
+ * already grows with the queue of turns, and a doubled one (16 × a 30 s Retry-After) outlasts the
+ * throttling by minutes, holding back work the budget could serve.
  */
-export function throttleDelaySeconds(waitMs: number, receives: number, random: () => number): number {
+export function throttleDelaySeconds(waitMs: number, random: () => number): number {
   const base = Math.max(1, Math.ceil(waitMs / 1000));
-  const doubled = base * 2 ** Math.min(4, Math.max(0, receives - 1));
-  return Math.min(MAX_THROTTLE_DELAY_SECONDS, doubled + Math.floor(random() * base));
+  return Math.min(MAX_THROTTLE_DELAY_SECONDS, base + Math.floor(random() * base));
 }
 
 export class WorkFailedError extends SyncError {
