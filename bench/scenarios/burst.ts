@@ -71,6 +71,7 @@ export const burstScenario: Scenario = {
     groups: { default: 50, min: 1, max: 1000, help: 'IMS user groups they fall in' },
     users: { default: 5000, min: 500, max: 200_000, help: 'org size' },
     'latency-ms': { default: 20, min: 0, max: 5000, help: 'every simulator answers after this long' },
+    'target-rps': { default: 10, min: 1, max: 1000, help: "each target's limits.requestsPerSecond (the product's default is 10)" },
     concurrency: { default: 16, min: 1, max: 1000, help: 'webhook posts in flight while sending' },
     'timeout-s': { default: 180, min: 10, max: 7200, help: 'give up ("did not converge") after this long' },
     'poll-ms': { default: 250, min: 10, max: 10_000, help: 'how often the targets are compared with IMS' },
@@ -84,7 +85,7 @@ export const burstScenario: Scenario = {
     const users = num(flags, 'users');
     const burst = burstWorld(users, num(flags, 'seed'), groups, count);
     log(`${burst.changes.length} changes over ${groups} groups (${burst.mustGo.length / 2} removals), ${users} users; starting the local stack (${GENERATED_CLIENT_ID})...`);
-    const { stack, stop } = await startBenchStack(burst.fixture, latencyMs);
+    const { stack, stop } = await startBenchStack(burst.fixture, latencyMs, num(flags, 'target-rps'));
     try {
       const sims = [stack.sims.ims, stack.sims.aemProd, stack.sims.aemStage, stack.sims.campaign];
       for (const sim of sims) sim.resetCounts();

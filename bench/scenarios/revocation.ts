@@ -10,7 +10,7 @@
 import { CAMPAIGN_ROLES, campaignProfile, prng } from '../../local/fixtures/generate.js';
 import type { OrgFixture } from '../../local/fixtures/types.js';
 import type { ScheduleSummary } from '../../functions/doors/schedule.js';
-import { generatedStackFixture, postChange, sleep, startBenchStack, STACK_CAMPAIGN_ID, type RemovalEvent } from './stack-world.js';
+import { generatedStackFixture, postChange, sleep, startBenchStack, STACK_CAMPAIGN_ID, type BenchStack, type RemovalEvent } from './stack-world.js';
 import { membershipKey, presentMemberships, type Membership } from './watch.js';
 import { num, quantile, round, type Scenario } from './types.js';
 
@@ -80,6 +80,16 @@ export function pickRemovals(fixture: OrgFixture, count: number, seed: number): 
   return picked;
 }
 
+/** Every target simulator's requests since the counts were reset, by endpoint, busiest first. */
+function callsByEndpoint(stack: BenchStack['stack']): string {
+  const sims = { 'aem prod': stack.sims.aemProd, 'aem stage': stack.sims.aemStage, campaign: stack.sims.campaign };
+  const rows = Object.entries(sims).flatMap(([name, sim]) => Object.entries(sim.counts()).map(([endpoint, c]) => ({ what: `${name} ${endpoint}`, n: c.read + c.write })));
+  return rows
+    .sort((a, b) => b.n - a.n)
+    .map((r) => `${r.what} ${r.n}`)
+    .join(', ');
+}
+
 export const revocationScenario: Scenario = {
   name: 'revocation',
   summary: 'removals through the webhook during a full reconciliation at real UMAPI limits: latency until gone from every target',
@@ -88,6 +98,7 @@ export const revocationScenario: Scenario = {
     removals: { default: 500, min: 1, max: 20_000, help: 'removals sent through the webhook' },
     rate: { default: 10, min: 1, max: 1000, help: 'removals a second (steady)' },
     'latency-ms': { default: 20, min: 0, max: 5000, help: 'every simulator answers after this long' },
+    'target-rps': { default: 10, min: 1, max: 1000, help: "each target's limits.requestsPerSecond (the product's default is 10)" },
     'timeout-s': { default: 120, min: 10, max: 7200, help: 'after the last removal is sent, give up waiting after this long' },
     'poll-ms': { default: 10, min: 1, max: 1000, help: 'how often the targets are looked at' },
     seed: { default: 1, min: 0, help: 'generator seed (org and removals)' },
@@ -102,9 +113,9 @@ export const revocationScenario: Scenario = {
     const fixture = generatedStackFixture(users, num(flags, 'seed'));
     const removals = pickRemovals(fixture, count, num(flags, 'seed'));
     log(`${users} users, ${count} removals (${removals.filter((r) => r.event.kind === 'user').length} from the org), ${rate}/s, simulators at ${latencyMs} ms; starting the local stack...`);
-    const { stack, stop } = await startBenchStack(fixture, latencyMs);
+    const { stack, stop } = await startBenchStack(fixture, latencyMs, num(flags, 'target-rps'));
     try {
-      stack.sims.ims.resetCounts();
+      for (const sim of [stack.sims.ims, stack.sims.aemProd, stack.sims.aemStage, stack.sims.campaign]) sim.resetCounts();
       const accepted: (number | undefined)[] = new Array<number | undefined>(count).fill(undefined);
       const doneAt = new Map<string, number>();
       const sendErrors: string[] = [];
@@ -189,6 +200,7 @@ export const revocationScenario: Scenario = {
       const reappeared = goneOnce.filter((m) => listedAtEnd.has(membershipKey(m))).length;
       const neverGone = removals.flatMap((r) => r.gone).filter((m) => !doneAt.has(membershipKey(m)) && listedAtEnd.has(membershipKey(m))).length;
       const umapiRequests = Object.values(stack.sims.ims.counts()).reduce((a, c) => a + c.read + c.write, 0);
+      const targetCalls = callsByEndpoint(stack);
       const end = reconcileEnd as { at: number; summary?: ScheduleSummary; error?: string } | undefined;
 
       const p = (q: number): number => round(quantile(latencies, q), 0);
@@ -221,6 +233,7 @@ export const revocationScenario: Scenario = {
           `sending took ${round(((lastSentAt ?? allGoneAt) - t0) / 1000, 1)} s; the last membership went at ${round((allGoneAt - t0) / 1000, 1)} s`,
           `the full reconciliation (${users} users, 25 user / 5 group reads a minute) ${end ? `ended at ${round((end.at - t0) / 1000, 1)} s: ${end.summary ? `${end.summary.status}${end.summary.reason ? ` (${end.summary.reason})` : ''}, ${end.summary.targets.map((t) => `${t.targetId} ${t.status} +${t.adds}/-${t.removes} in ${t.messages} messages`).join('; ')}` : end.error}` : `was still running after ${round((performance.now() - t0) / 1000, 0)} s`}`,
           `UMAPI requests during the run: ${umapiRequests}; after the wait for an idle queue: ${reappeared} memberships were listed again after they had gone, ${neverGone} had never gone`,
+          `target calls during the run (removals and the reconciliation's work together), busiest first: ${targetCalls}`,
         ],
       };
     } finally {

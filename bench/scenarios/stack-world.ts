@@ -30,7 +30,9 @@ export function generatedStackFixture(users: number, seed: number): OrgFixture {
   return fixture;
 }
 
-export function stackConfigYaml(): string {
+/** `targetRps`: each target's `limits.requestsPerSecond` (the product's default, 10, when absent). */
+export function stackConfigYaml(targetRps?: number): string {
+  const limits = targetRps === undefined ? {} : { limits: { requestsPerSecond: targetRps } };
   const aem = STACK_AEM_IDS.map((id, k) => ({
     id,
     kind: 'aem',
@@ -40,6 +42,7 @@ export function stackConfigYaml(): string {
     userIdAttribute: 'email',
     managedGroups: [{ name: 'AEM-Authors', memberOf: ['content-authors'] }, { pattern: 'AEM-DAM-.*', memberOf: ['dam-users'] }, { pattern: 'AEM-.*' }],
     revocation: 'remove-memberships',
+    ...limits,
   }));
   const config = {
     org: {
@@ -67,6 +70,7 @@ export function stackConfigYaml(): string {
         productProfiles: CAMPAIGN_ROLES.map((role) => campaignProfile(1, role)),
         userIdAttribute: 'email',
         associationMask: 'Campaign - bench-campaign-1 - (.*)',
+        ...limits,
       },
     ],
   };
@@ -78,11 +82,11 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-/** Starts the local stack over `fixture`, every simulator answering after `latencyMs`. */
-export async function startBenchStack(fixture: OrgFixture, latencyMs: number): Promise<BenchStack> {
+/** Starts the local stack over `fixture`, every simulator answering after `latencyMs`; `targetRps` as in `stackConfigYaml`. */
+export async function startBenchStack(fixture: OrgFixture, latencyMs: number, targetRps?: number): Promise<BenchStack> {
   const dir = await mkdtemp(join(tmpdir(), 'ims-sync-bench-stack-'));
   const configPath = join(dir, 'sync.yaml');
-  await writeFile(configPath, stackConfigYaml());
+  await writeFile(configPath, stackConfigYaml(targetRps));
   try {
     const stack = await startStack({ fixture, configPath, quiet: true });
     for (const sim of [stack.sims.ims, stack.sims.aemProd, stack.sims.aemStage, stack.sims.campaign]) sim.faults = { latencyMs };
