@@ -14,13 +14,29 @@
  */
 import { foldName } from '../../domain/ims.js';
 import type { AemClient } from './client.js';
-import { isImsExternalId, queryAuthorizable, queryImsGroups, type QueriedAuthorizable } from './queries.js';
+import { AuthError } from '../../errors.js';
+import { isImsExternalId, queryAuthorizable, queryImsGroups, queryImsUsers, type QueriedAuthorizable } from './queries.js';
 import { SearchAnswer } from './schemas.js';
 
 export type AuthorizableKind = 'user' | 'group';
 
 /** How long one listing of the instance's IMS groups serves later calls. */
 export const IMS_GROUP_LIST_TTL_MS = 30_000;
+
+/**
+ * User searches within `USER_SEARCH_WINDOW_MS` after which a user not cached is looked for in the
+ * instance's whole IMS user list (one QueryBuilder call) rather than searched on its own: a burst
+ * of removals is about many users, one or two a batch, and one call per user would spend most of
+ * the instance's request budget on finding them. A lone event still costs one search.
+ */
+export const USER_SEARCHES_BEFORE_LIST = 10;
+export const USER_SEARCH_WINDOW_MS = 60_000;
+
+/**
+ * How long one listing of the IMS users serves: it is who exists and where (identities and homes),
+ * never anyone's membership. A user it does not hold (a first login since) is searched as before.
+ */
+export const IMS_USER_LIST_TTL_MS = 600_000;
 
 export interface Authorizable {
   /** As AEM spells it. */
@@ -35,6 +51,11 @@ export class Directory {
   private readonly cache = new Map<string, Authorizable>();
 
   private imsGroups: { readonly at: number; readonly list: Promise<QueriedAuthorizable[]> } | undefined;
+
+  private imsUsers: { readonly at: number; readonly list: Promise<unknown> } | undefined;
+
+  /** When the recent user searches were made (epoch ms), the oldest first. */
+  private userSearches: number[] = [];
 
   constructor(
     private readonly client: AemClient,
@@ -57,13 +78,47 @@ export class Directory {
     this.cache.delete(Directory.key(kind, id));
   }
 
-  /** From the cache, else by search. Undefined: no such authorizable. */
+  /** From the cache, else (many users sought lately) the IMS user list, else by search. Undefined: no such authorizable. */
   async find(kind: AuthorizableKind, id: string): Promise<Authorizable | undefined> {
-    return this.cached(kind, id) ?? this.search(kind, id);
+    const cached = this.cached(kind, id);
+    if (cached !== undefined) return cached;
+    if (kind === 'user' && (await this.listUsersIfBusy())) {
+      const listed = this.cached(kind, id);
+      if (listed !== undefined) return listed;
+    }
+    return this.search(kind, id);
+  }
+
+  /**
+   * Reads the IMS user list into the cache when users have been searched one by one often lately
+   * and no fresh list has been read; true when a fresh list is in the cache. A failed list read is
+   * no answer: users are searched as before until the list is due again (a refused login still
+   * throws, and is tried again next time).
+   */
+  private async listUsersIfBusy(): Promise<boolean> {
+    const now = this.now();
+    if (this.imsUsers !== undefined && now - this.imsUsers.at <= IMS_USER_LIST_TTL_MS) return this.imsUsers.list.then(() => true, () => false);
+    this.userSearches = this.userSearches.filter((at) => now - at <= USER_SEARCH_WINDOW_MS);
+    if (this.userSearches.length < USER_SEARCHES_BEFORE_LIST) return false;
+    const loading = queryImsUsers(this.client).then((users) => {
+      for (const user of users) this.remember('user', user);
+    });
+    this.imsUsers = { at: now, list: loading };
+    try {
+      await loading;
+      return true;
+    } catch (error) {
+      if (error instanceof AuthError) {
+        if (this.imsUsers?.list === loading) this.imsUsers = undefined;
+        throw error;
+      }
+      return false;
+    }
   }
 
   /** Always asks AEM (one call), and caches what it finds. */
   async search(kind: AuthorizableKind, id: string): Promise<Authorizable | undefined> {
+    if (kind === 'user') this.userSearches.push(this.now());
     const query = JSON.stringify({ condition: [{ named: id }] });
     const params = new URLSearchParams({ query, offset: '0' });
     const answer = await this.client.getJson(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IncompleteReadError, TargetUnavailableError } from '../../../lib/errors.js';
+import { USER_SEARCHES_BEFORE_LIST } from '../../../lib/targets/aem/lookup.js';
 import { bigInstance, demoInstance, known, startWorld, totalCalls, useWorld } from './harness.js';
 
 const worlds = useWorld();
@@ -165,6 +166,35 @@ describe('AEM adapter: user-centric readState', () => {
     // one search for the user, its own .rw.json, one QueryBuilder for the IMS groups, one search for the group that does not exist
     expect(counts['GET rw.json']?.read).toBe(1);
     expect(totalCalls(world.sim)).toBeLessThanOrEqual(4);
+  });
+
+  it('once many users were searched one by one lately, reads the IMS user list once and finds the next users in it', async () => {
+    const world = await worlds.start(bigInstance(5, 500));
+    const user = (i: number) => `user${i % 5}-${Math.floor(i / 5)}@acme.com`;
+
+    for (let i = 0; i < USER_SEARCHES_BEFORE_LIST; i += 1) await world.adapter.readState({ groups: ['AEM-Group-1'], users: [user(i)] });
+    expect(world.sim.counts()['GET search']?.read).toBe(USER_SEARCHES_BEFORE_LIST);
+    const before = world.sim.counts()['GET querybuilder']?.read ?? 0;
+
+    for (let i = USER_SEARCHES_BEFORE_LIST; i < USER_SEARCHES_BEFORE_LIST + 20; i += 1) {
+      const actual = await world.adapter.readState({ groups: [`AEM-Group-${i % 5}`], users: [user(i)] });
+      expect(known(actual.groups.get(`aem-group-${i % 5}`)).members).toEqual(new Set([user(i)]));
+      expect(actual.identities.get(user(i))).toBe('ims');
+    }
+
+    // No more searches: one QueryBuilder call listed every IMS user.
+    expect(world.sim.counts()['GET search']?.read).toBe(USER_SEARCHES_BEFORE_LIST);
+    expect((world.sim.counts()['GET querybuilder']?.read ?? 0) - before).toBe(1);
+  });
+
+  it('searches a user the IMS user list does not hold, as before (a first login since the list was read)', async () => {
+    const world = await worlds.start(bigInstance(5, 500));
+    for (let i = 0; i < USER_SEARCHES_BEFORE_LIST; i += 1) await world.adapter.readState({ groups: ['AEM-Group-1'], users: [`user1-${i}@acme.com`] });
+
+    const actual = await world.adapter.readState({ groups: ['AEM-Group-0'], users: ['admin'] });
+
+    expect(actual.identities.get('admin')).toBe('local');
+    expect(world.sim.counts()['GET search']?.read).toBe(USER_SEARCHES_BEFORE_LIST + 1);
   });
 
   it('reads a batch of many users about few groups from the groups’ member lists: one call per group, not per user', async () => {
