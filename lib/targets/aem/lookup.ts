@@ -57,6 +57,13 @@ export class Directory {
   /** When the recent user searches were made (epoch ms), the oldest first. */
   private userSearches: number[] = [];
 
+  /**
+   * Groups a search did not find, and when: not searched again for as long as the IMS group list
+   * is reused (a group created meanwhile is deferred that long, as with the list). Every batch
+   * about a user who left the org otherwise searches each managed name the instance lacks.
+   */
+  private readonly missingGroups = new Map<string, number>();
+
   constructor(
     private readonly client: AemClient,
     private readonly now: () => number = Date.now,
@@ -72,6 +79,7 @@ export class Directory {
 
   remember(kind: AuthorizableKind, found: QueriedAuthorizable): void {
     this.cache.set(Directory.key(kind, found.id), { id: found.id, kind, home: found.home, ims: found.ims });
+    this.missingGroups.delete(Directory.key(kind, found.id));
   }
 
   forget(kind: AuthorizableKind, id: string): void {
@@ -82,6 +90,8 @@ export class Directory {
   async find(kind: AuthorizableKind, id: string): Promise<Authorizable | undefined> {
     const cached = this.cached(kind, id);
     if (cached !== undefined) return cached;
+    const missingSince = this.missingGroups.get(Directory.key(kind, id));
+    if (missingSince !== undefined && this.now() - missingSince <= IMS_GROUP_LIST_TTL_MS) return undefined;
     if (kind === 'user' && (await this.listUsersIfBusy())) {
       const listed = this.cached(kind, id);
       if (listed !== undefined) return listed;
@@ -128,7 +138,11 @@ export class Directory {
     );
     const candidates = answer.authorizables.filter((a) => a.type === kind && foldName(a.authorizableId) === foldName(id));
     const best = candidates.find((a) => a.authorizableId === id) ?? candidates[0];
-    if (best === undefined) return undefined;
+    if (best === undefined) {
+      if (kind === 'group') this.missingGroups.set(Directory.key(kind, id), this.now());
+      return undefined;
+    }
+    this.missingGroups.delete(Directory.key(kind, id));
     // An absent `externalId` says nothing (contracts/aem.md §3 does not document it): unknown, not local.
     const ims = best.externalId === undefined ? undefined : isImsExternalId(best.externalId);
     const found: Authorizable = { id: best.authorizableId, kind, home: best.home, ...(ims === undefined ? {} : { ims }) };

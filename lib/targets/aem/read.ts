@@ -104,7 +104,7 @@ async function readUserCentric(ctx: AemContext, groupNames: readonly string[], k
   const groups = new Map<string, GroupState>();
   await mapLimit(groupNames, concurrency, async (name) => {
     // Not an IMS group: a configured name the list did not have, looked up on its own (rare).
-    const group = ctx.directory.cached('group', name) ?? (await ctx.directory.search('group', name));
+    const group = await ctx.directory.find('group', name);
     const folded = foldName(name);
     if (group === undefined) {
       groups.set(folded, { status: 'missing' });

@@ -187,6 +187,18 @@ describe('AEM adapter: user-centric readState', () => {
     expect((world.sim.counts()['GET querybuilder']?.read ?? 0) - before).toBe(1);
   });
 
+  it('does not search again, while the IMS group list is reused, for a group the instance does not have', async () => {
+    const world = await worlds.start(bigInstance(5, 500));
+
+    for (let i = 0; i < 3; i += 1) {
+      const actual = await world.adapter.readState({ groups: ['AEM-Group-1', 'AEM-Group-9'], users: [`user1-${i}@acme.com`] });
+      expect(actual.groups.get('aem-group-9')).toEqual({ status: 'missing' });
+    }
+
+    // one search per user, and one for AEM-Group-9, not three
+    expect(world.sim.counts()['GET search']?.read).toBe(3 + 1);
+  });
+
   it('searches a user the IMS user list does not hold, as before (a first login since the list was read)', async () => {
     const world = await worlds.start(bigInstance(5, 500));
     for (let i = 0; i < USER_SEARCHES_BEFORE_LIST; i += 1) await world.adapter.readState({ groups: ['AEM-Group-1'], users: [`user1-${i}@acme.com`] });
