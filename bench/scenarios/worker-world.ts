@@ -161,7 +161,15 @@ export async function startWorkerWorld(options: { users: number; seed: number; l
       },
       async receive(waitSeconds) {
         const answer = await clients.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'], VisibilityTimeout: 30 }),
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: waitSeconds,
+            // The older parameter: local-aws-sqs returns the message group and receive count only for it (contracts/aws.md §4).
+            AttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+            VisibilityTimeout: 30,
+          }),
         );
         const records = distinct(answer.Messages ?? []).flatMap((m) => toSqsRecord(m, arn, world.env.AWS_REGION) ?? []);
         return { Records: records };
