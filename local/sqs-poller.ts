@@ -21,7 +21,7 @@
  * comes back. Records without a group (standard queue) are each a group of their own.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 
 export interface BatchReport {
   readonly size: number;
@@ -36,7 +36,12 @@ export interface BatchReport {
 export interface SqsPollerOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
-  readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  readonly handler: (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse>;
+  /**
+   * The function's timeout, as Lambda's context tells it (`getRemainingTimeInMillis`, counted from
+   * the batch's start). Absent: no context is passed, and the handler has no deadline.
+   */
+  readonly invocationTimeoutSeconds?: number;
   /** Records a batch, 1..10 (ReceiveMessage's maximum); 10 by default. */
   readonly batchSize?: number;
   /** Batches running at once (the event source's `maximumConcurrency`); 1 by default. */
@@ -270,7 +275,12 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     batches += 1;
     let response: SQSBatchResponse | undefined;
     try {
-      response = await options.handler({ Records: records });
+      const startedAt = Date.now();
+      const timeoutMs = options.invocationTimeoutSeconds === undefined ? undefined : options.invocationTimeoutSeconds * 1000;
+      response = await options.handler(
+        { Records: records },
+        timeoutMs === undefined ? undefined : { getRemainingTimeInMillis: () => Math.max(0, startedAt + timeoutMs - Date.now()) },
+      );
     } catch (error) {
       return { failedGroups: new Set(records.map(groupOf)), report: { size: records.length, deleted: 0, failed: records.length, error } };
     }

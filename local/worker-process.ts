@@ -84,11 +84,13 @@ const poller = startSqsPoller({
   region: process.env.AWS_REGION ?? 'us-east-1',
   // Shortened from the queue's 720 s (serverless.yml) so that a killed batch comes back in seconds.
   visibilityTimeout: Number(values['visibility-timeout']),
-  handler: async (event: SQSEvent) => {
+  // As Lambda's timeout, no longer than the visibility timeout: claims left by a killed batch expire soon after it.
+  invocationTimeoutSeconds: Number(values['visibility-timeout']),
+  handler: async (event: SQSEvent, context) => {
     batch += 1;
     say({ event: 'batch-start', batch, size: event.Records.length });
     try {
-      return await worker(event);
+      return await worker(event, context);
     } finally {
       say({ event: 'batch-end', batch });
     }

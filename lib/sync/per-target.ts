@@ -6,7 +6,7 @@
 import type { TargetOutcome } from './apply-plan.js';
 import { IDEMPOTENCY_LEASE_MS, type SyncRuntime, type TargetBinding } from './runtime.js';
 import { failureOfChanges, toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
-import { withinBudget, type WorkBudget } from './work-budget.js';
+import { claimLeaseMs, withinBudget, type WorkBudget } from './work-budget.js';
 
 export type TargetReport =
   | { readonly targetId: string; readonly status: 'applied'; readonly outcome: TargetOutcome }
@@ -50,7 +50,7 @@ export async function forEachTarget(
 
   async function workOnTarget(binding: TargetBinding): Promise<TargetReport | undefined> {
     const targetId = binding.config.id;
-    const claim = await rt.stores.idempotency.begin(eventId, targetId, IDEMPOTENCY_LEASE_MS);
+    const claim = await rt.stores.idempotency.begin(eventId, targetId, claimLeaseMs(budget, rt.clock.now(), IDEMPOTENCY_LEASE_MS));
     if (claim === 'already-done') return { targetId, status: 'already-done' };
     if (claim === 'in-progress') {
       failures.push({ targetId, reason: 'another delivery of this event is being applied', retryable: true });

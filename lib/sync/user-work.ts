@@ -23,7 +23,7 @@ import { IDEMPOTENCY_LEASE_MS, type SyncRuntime, type TargetBinding } from './ru
 import type { TargetReport, WorkReport } from './per-target.js';
 import { applyUsersInTarget, type UserFact, type UserMessage, type UserWork, type WorkInTarget } from './user-batch.js';
 import { readFacts } from './user-facts.js';
-import { withinBudget, type WorkBudget } from './work-budget.js';
+import { claimLeaseMs, withinBudget, type WorkBudget } from './work-budget.js';
 import { toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
 
 export type { UserMessage } from './user-batch.js';
@@ -153,7 +153,7 @@ async function inTarget(binding: TargetBinding, works: readonly UserWork[], prog
   const claimed: number[] = [];
   try {
     const claims = await mapLimit(works, CLAIM_CONCURRENCY, (work) =>
-      rt.stores.idempotency.begin(work.message.id, targetId, IDEMPOTENCY_LEASE_MS).catch((error: unknown) => ({ error })),
+      rt.stores.idempotency.begin(work.message.id, targetId, claimLeaseMs(budget, rt.clock.now(), IDEMPOTENCY_LEASE_MS)).catch((error: unknown) => ({ error })),
     );
     let refused: { error: unknown } | undefined;
     for (const [i, claim] of claims.entries()) {

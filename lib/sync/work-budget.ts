@@ -28,6 +28,21 @@ export const WORKER_UMAPI_WAIT_MS = 500;
 /** Kept back from the invocation's remaining time for the batch response and the failures' bookkeeping. */
 export const INVOCATION_MARGIN_MS = 15_000;
 
+/** How long a claim outlives the invocation's end, at most: the batch response and the failures' bookkeeping. */
+export const CLAIM_SLACK_MS = 15_000;
+
+/**
+ * How long an (event, target) claim is leased: until the invocation can no longer be running (its
+ * remaining time, plus a little), within IDEMPOTENCY_LEASE_MS. A worker killed mid-batch (a crash,
+ * a timeout) leaves its claims behind, and every redelivery of them waits for the lease to run out:
+ * bounded by the invocation, that is a couple of minutes on Lambda, not five. Without a deadline
+ * (the CLI), the full lease.
+ */
+export function claimLeaseMs(budget: WorkBudget | undefined, nowMs: number, fullLeaseMs: number): number {
+  if (budget === undefined || !Number.isFinite(budget.deadline)) return fullLeaseMs;
+  return Math.min(fullLeaseMs, Math.max(0, budget.deadline - nowMs) + INVOCATION_MARGIN_MS + CLAIM_SLACK_MS);
+}
+
 export function workBudget(nowMs: number, remainingMs: number | undefined): WorkBudget {
   const deadline = remainingMs === undefined ? Number.POSITIVE_INFINITY : nowMs + Math.max(0, remainingMs - INVOCATION_MARGIN_MS);
   return { deadline, unavailable: new Map() };

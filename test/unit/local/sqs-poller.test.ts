@@ -309,3 +309,24 @@ describe('the local SQS poller, with concurrency', () => {
     expect(new Set(sqs.signals).size).toBe(sqs.signals.length);
   });
 });
+
+describe('the local SQS poller, as Lambda’s context', () => {
+  it('tells the handler its remaining time when given a timeout, counted from the batch’s start, and nothing otherwise', async () => {
+    const seen: (number | undefined)[] = [];
+    const handled = [deferred(), deferred()];
+    const handler = async (_event: SQSEvent, context?: { getRemainingTimeInMillis(): number }): Promise<SQSBatchResponse> => {
+      seen.push(context?.getRemainingTimeInMillis());
+      handled[seen.length - 1]?.resolve();
+      return { batchItemFailures: [] };
+    };
+    poll({ sqs: fakeSqs([[message('a1', 'ga')]]).client, handler, invocationTimeoutSeconds: 60 });
+    await handled[0]?.promise;
+    await running?.stop();
+    poll({ sqs: fakeSqs([[message('b1', 'gb')]]).client, handler });
+    await handled[1]?.promise;
+
+    expect(seen[0]).toBeGreaterThan(55_000);
+    expect(seen[0]).toBeLessThanOrEqual(60_000);
+    expect(seen[1]).toBeUndefined();
+  });
+});
