@@ -4,7 +4,7 @@
  * blocks or repeats another's work, and the message fails only with the failures it has.
  */
 import type { TargetOutcome } from './apply-plan.js';
-import { IDEMPOTENCY_LEASE_MS, type SyncRuntime, type TargetBinding } from './runtime.js';
+import type { SyncRuntime, TargetBinding } from './runtime.js';
 import { failureOfChanges, toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
 import { claimLeaseMs, withinBudget, type WorkBudget } from './work-budget.js';
 
@@ -50,7 +50,7 @@ export async function forEachTarget(
 
   async function workOnTarget(binding: TargetBinding): Promise<TargetReport | undefined> {
     const targetId = binding.config.id;
-    const claim = await rt.stores.idempotency.begin(eventId, targetId, claimLeaseMs(budget, rt.clock.now(), IDEMPOTENCY_LEASE_MS));
+    const claim = await rt.stores.idempotency.begin(eventId, targetId, claimLeaseMs(budget, rt.clock.now()));
     if (claim === 'already-done') return { targetId, status: 'already-done' };
     if (claim === 'in-progress') {
       failures.push({ targetId, reason: 'another delivery of this event is being applied', retryable: true });

@@ -19,7 +19,7 @@ import { mapLimit } from '../concurrency.js';
 import { foldName } from '../domain/ims.js';
 import type { DeltaMessage, HintMessage } from '../domain/messages.js';
 import { SyncError } from '../errors.js';
-import { IDEMPOTENCY_LEASE_MS, type SyncRuntime, type TargetBinding } from './runtime.js';
+import type { SyncRuntime, TargetBinding } from './runtime.js';
 import type { TargetReport, WorkReport } from './per-target.js';
 import { applyUsersInTarget, type UserFact, type UserMessage, type UserWork, type WorkInTarget } from './user-batch.js';
 import { readFacts } from './user-facts.js';
@@ -153,7 +153,7 @@ async function inTarget(binding: TargetBinding, works: readonly UserWork[], prog
   const claimed: number[] = [];
   try {
     const claims = await mapLimit(works, CLAIM_CONCURRENCY, (work) =>
-      rt.stores.idempotency.begin(work.message.id, targetId, claimLeaseMs(budget, rt.clock.now(), IDEMPOTENCY_LEASE_MS)).catch((error: unknown) => ({ error })),
+      rt.stores.idempotency.begin(work.message.id, targetId, claimLeaseMs(budget, rt.clock.now())).catch((error: unknown) => ({ error })),
     );
     let refused: { error: unknown } | undefined;
     for (const [i, claim] of claims.entries()) {

@@ -9,6 +9,7 @@
  * record, and never the others' work.
  */
 import { TargetUnavailableError } from '../errors.js';
+import { IDEMPOTENCY_LEASE_MS } from './runtime.js';
 
 export interface WorkBudget {
   /** Epoch ms by which every target's work must have settled. */
@@ -36,11 +37,11 @@ export const CLAIM_SLACK_MS = 15_000;
  * remaining time, plus a little), within IDEMPOTENCY_LEASE_MS. A worker killed mid-batch (a crash,
  * a timeout) leaves its claims behind, and every redelivery of them waits for the lease to run out:
  * bounded by the invocation, that is a couple of minutes on Lambda, not five. Without a deadline
- * (the CLI), the full lease.
+ * (the CLI), the full IDEMPOTENCY_LEASE_MS.
  */
-export function claimLeaseMs(budget: WorkBudget | undefined, nowMs: number, fullLeaseMs: number): number {
-  if (budget === undefined || !Number.isFinite(budget.deadline)) return fullLeaseMs;
-  return Math.min(fullLeaseMs, Math.max(0, budget.deadline - nowMs) + INVOCATION_MARGIN_MS + CLAIM_SLACK_MS);
+export function claimLeaseMs(budget: WorkBudget | undefined, nowMs: number): number {
+  if (budget === undefined || !Number.isFinite(budget.deadline)) return IDEMPOTENCY_LEASE_MS;
+  return Math.min(IDEMPOTENCY_LEASE_MS, Math.max(0, budget.deadline - nowMs) + INVOCATION_MARGIN_MS + CLAIM_SLACK_MS);
 }
 
 export function workBudget(nowMs: number, remainingMs: number | undefined): WorkBudget {

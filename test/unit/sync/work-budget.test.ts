@@ -8,14 +8,14 @@ import { demoRuntime } from '../../support/runtime.js';
 describe('claimLeaseMs', () => {
   it('leases a claim for the invocation’s remaining time and a little more, within the full lease', () => {
     const now = 1_000_000;
-    expect(claimLeaseMs(workBudget(now, 60_000), now, IDEMPOTENCY_LEASE_MS)).toBe(60_000 + CLAIM_SLACK_MS);
-    expect(claimLeaseMs(workBudget(now, 60_000), now + 10_000, IDEMPOTENCY_LEASE_MS)).toBe(50_000 + CLAIM_SLACK_MS);
-    expect(claimLeaseMs(workBudget(now, 900_000), now, IDEMPOTENCY_LEASE_MS)).toBe(IDEMPOTENCY_LEASE_MS);
+    expect(claimLeaseMs(workBudget(now, 60_000), now)).toBe(60_000 + CLAIM_SLACK_MS);
+    expect(claimLeaseMs(workBudget(now, 60_000), now + 10_000)).toBe(50_000 + CLAIM_SLACK_MS);
+    expect(claimLeaseMs(workBudget(now, 900_000), now)).toBe(IDEMPOTENCY_LEASE_MS);
   });
 
   it('gives the full lease when there is no deadline (the CLI)', () => {
-    expect(claimLeaseMs(undefined, 0, IDEMPOTENCY_LEASE_MS)).toBe(IDEMPOTENCY_LEASE_MS);
-    expect(claimLeaseMs(workBudget(0, undefined), 0, IDEMPOTENCY_LEASE_MS)).toBe(IDEMPOTENCY_LEASE_MS);
+    expect(claimLeaseMs(undefined, 0)).toBe(IDEMPOTENCY_LEASE_MS);
+    expect(claimLeaseMs(workBudget(0, undefined), 0)).toBe(IDEMPOTENCY_LEASE_MS);
   });
 
   it('is what the worker claims with: a batch killed mid-way holds its events for about its own time, not five minutes', async () => {
