@@ -20,7 +20,7 @@
  * message the emulator hands out only after such a failure may still run before the failed one
  * comes back. Records without a group (standard queue) are each a group of their own.
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 
 export interface BatchReport {
@@ -52,8 +52,18 @@ export interface SqsPollerOptions {
    * arrived during it, so a long poll only adds latency locally.
    */
   readonly waitSeconds?: number;
-  /** Overrides the queue's visibility timeout for received messages (seconds). */
+  /**
+   * Overrides the queue's visibility timeout for received messages (seconds). Given, a record held
+   * for half of it has its visibility renewed, so holding never makes it come back early.
+   */
   readonly visibilityTimeout?: number;
+  /**
+   * Records held ahead per slot, in batches; 1 by default, and 1 without `visibilityTimeout`. SQS
+   * keeps what it has not handed out in the queue and forms each FIFO batch from one message group
+   * as far as it can; locally the poller has to receive records to choose among them, so holding
+   * more lets it batch a group's records together as SQS would.
+   */
+  readonly holdBatches?: number;
   /** The region written into each record (`awsRegion`, `eventSourceARN`); us-east-1 by default. */
   readonly region?: string;
   readonly onBatch?: (report: BatchReport) => void;
@@ -76,8 +86,6 @@ export interface SqsPoller {
 const ERROR_PAUSE_MS = 500;
 /** The pause after an empty short poll: low latency without spinning on the emulator. */
 const EMPTY_PAUSE_MS = 50;
-/** Received records held (waiting for a free batch or for their group) before receiving stops: this many batches per slot. */
-const HELD_BATCHES_PER_SLOT = 1;
 
 /** `http://host/<account>/<name>` → `arn:aws:sqs:<region>:<account>:<name>` (the AWS queue URL layout). */
 export function queueArnOf(queueUrl: string, region: string): string {
@@ -153,25 +161,36 @@ export function groupOf(record: SQSRecord): string {
 }
 
 /**
- * The next batch from the held records, in the order received: up to `batchSize` records whose
- * group no running batch holds. A group's records are taken in order; once the batch is full, the
- * rest of a group it holds wait for it.
+ * The next batch from the held records, formed as SQS forms a FIFO receive: as many records of one
+ * message group as it can, then those of other groups ("SQS returns as many messages with the same
+ * message group ID as possible", contracts/aws.md §4). Groups are taken in the order their first
+ * record was received, each group's records in order, and no group a running batch holds. Once the
+ * batch is full, the rest of a group it holds wait for it.
  */
 export function nextBatch(held: readonly SQSRecord[], busyGroups: ReadonlySet<string>, batchSize: number): { batch: SQSRecord[]; rest: SQSRecord[] } {
-  const batch: SQSRecord[] = [];
-  const rest: SQSRecord[] = [];
+  const byGroup = new Map<string, SQSRecord[]>();
   for (const record of held) {
-    if (batch.length < batchSize && !busyGroups.has(groupOf(record))) batch.push(record);
-    else rest.push(record);
+    const group = groupOf(record);
+    if (!busyGroups.has(group)) byGroup.set(group, [...(byGroup.get(group) ?? []), record]);
   }
-  return { batch, rest };
+  const batch: SQSRecord[] = [];
+  for (const records of byGroup.values()) {
+    batch.push(...records.slice(0, batchSize - batch.length));
+    if (batch.length >= batchSize) break;
+  }
+  const taken = new Set(batch);
+  return { batch, rest: held.filter((record) => !taken.has(record)) };
 }
 
 export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const batchSize = Math.min(10, Math.max(1, options.batchSize ?? 10));
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
   const waitSeconds = Math.min(20, Math.max(0, options.waitSeconds ?? 0));
-  const maxHeld = batchSize * concurrency * HELD_BATCHES_PER_SLOT;
+  const visibilityMs = options.visibilityTimeout === undefined ? undefined : options.visibilityTimeout * 1000;
+  const holdBatches = visibilityMs === undefined ? 1 : Math.max(1, Math.floor(options.holdBatches ?? 1));
+  const maxHeld = batchSize * concurrency * holdBatches;
+  /** When each held record was received or last had its visibility renewed. */
+  const freshSince = new WeakMap<SQSRecord, number>();
   const region = options.region ?? 'us-east-1';
   const arn = queueArnOf(options.queueUrl, region);
   let stopped = false;
@@ -251,9 +270,33 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
+  /** Renews the visibility of records held for half of it; a record that could not be renewed comes back and is received again. */
+  async function renewHeld(): Promise<void> {
+    if (visibilityMs === undefined || options.visibilityTimeout === undefined) return;
+    const now = Date.now();
+    const due = held.filter((record) => now - (freshSince.get(record) ?? now) >= visibilityMs / 2);
+    for (let start = 0; start < due.length; start += 10) {
+      const chunk = due.slice(start, start + 10);
+      try {
+        const answer = await options.sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: chunk.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle, VisibilityTimeout: options.visibilityTimeout })),
+          }),
+        );
+        const failed = new Set((answer.Failed ?? []).map((f) => f.Id));
+        chunk.forEach((record, i) => failed.has(String(i)) || freshSince.set(record, now));
+      } catch (error) {
+        options.onError?.(error);
+        return;
+      }
+    }
+  }
+
   /** Keeps later copies in place: a message received again (its visibility ran out while held) keeps its turn, with the newest receipt handle. */
   function hold(records: readonly SQSRecord[]): void {
     for (const record of records) {
+      freshSince.set(record, Date.now());
       const at = held.findIndex((r) => r.messageId === record.messageId);
       if (at >= 0) held[at] = record;
       else held.push(record);
@@ -327,9 +370,10 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   async function loop(): Promise<void> {
     while (!stopped) {
       dispatch();
-      // Backpressure: nothing more is received while every slot is busy or enough is held.
-      if (running.size >= concurrency || held.length >= maxHeld) {
-        await pause(undefined);
+      await renewHeld();
+      // Backpressure: nothing more is received once enough is held, nor, unless holding ahead, while every slot is busy.
+      if (held.length >= maxHeld || (running.size >= concurrency && holdBatches === 1)) {
+        await pause(held.length > 0 && visibilityMs !== undefined ? visibilityMs / 4 : undefined);
         continue;
       }
       const covered = waiters;

@@ -38,6 +38,9 @@ import { statsFrom, type StackStats } from './summary.js';
 
 export type { StackStats } from './summary.js';
 
+/** Batches of records the local poller holds ahead per slot, to batch a message group's records as SQS does. */
+const STACK_HOLD_BATCHES = 20;
+
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../config/demo.yaml', import.meta.url));
 
 /** The demo's secrets (config/demo.yaml reads them with `env:`); an already set variable wins. */
@@ -279,6 +282,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       region: emulators.env.AWS_REGION,
       // The queue's own 720 s suits Lambda; a crashed local batch comes back sooner.
       visibilityTimeout: 30,
+      // SQS forms FIFO batches from one message group where it can (a burst about one IMS group
+      // comes in batches of it); held records let the poller do the same, renewed while they wait.
+      holdBatches: STACK_HOLD_BATCHES,
       onBatch: (report) => {
         if (report.error !== undefined) workerLog.error('worker batch threw: every record comes back after its visibility timeout', { error: String(report.error) });
       },

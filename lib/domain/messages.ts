@@ -75,16 +75,29 @@ export const WorkMessage = z.union([DeltaMessage, HintMessage, ReconcileMessage]
 export type WorkMessage = z.infer<typeof WorkMessage>;
 
 /**
- * FIFO message group: one user's changes run in order, never concurrently; reconciliation slices by
- * target and group. A user's re-checks (hints) have a group of their own: a re-check waits for the
- * UMAPI budget, often for minutes while a reconciliation holds it, and the user's next removal must
- * not queue behind it. Order between the two does not matter: every membership keeps its fact's time
- * (last writer wins), and a re-check reads what IMS says when it runs.
+ * FIFO message group. SQS hands a receiver as many messages of one group as it can (up to the
+ * batch's 10), and the worker pays per batch: so a burst about one IMS group — an offboarding, a
+ * re-org — arrives in batches of that group, costing one read and one write per target, not one
+ * per event. Hence:
+ * - `revoke:<group>`: removals from one IMS group, in order. They never wait behind anything that
+ *   waits for UMAPI (they need no read);
+ * - `grant:<group>`: additions to one IMS group, in order; they wait for their UMAPI read, and only
+ *   each other waits with them;
+ * - `user:<email>`: a user who left the org;
+ * - `check:<email>`: a user's re-check (hint), which often waits minutes for the UMAPI budget;
+ * - `group:<group>`: a hint about a group; reconciliation slices by target and group.
+ * Order between groups does not matter: every membership keeps its fact's time (last writer wins,
+ * versions reserved atomically), an addition is applied from what UMAPI says when it runs, never
+ * from its event, and a removal only ever removes.
  */
 export function messageGroupOf(message: WorkMessage): string {
   switch (message.kind) {
-    case 'delta':
+    case 'delta': {
+      const group = message.group?.toLowerCase();
+      if (message.change === 'membership.removed' && group !== undefined) return `revoke:${group}`;
+      if (message.change === 'membership.added' && group !== undefined) return `grant:${group}`;
       return `user:${message.user.email.toLowerCase()}`;
+    }
     case 'hint':
       return message.user ? `check:${message.user.email.toLowerCase()}` : `group:${(message.group ?? '').toLowerCase()}`;
     case 'reconcile':

@@ -55,7 +55,7 @@ describe('Adobe I/O Events', () => {
     const message = WorkMessage.parse(JSON.parse(messages[0]?.Body ?? ''));
     expect(message).toMatchObject({ kind: 'delta', id: expect.stringMatching(/^5b0f7e57-8d8c-4f7e-9d2a-2d3c8a0b1c01#/), change: 'membership.added', group: 'AEM-Authors', user: { email: 'rita@acme.com' } });
     expect(messages[0]?.Attributes?.['MessageDeduplicationId']).toBe(deduplicationId(message));
-    expect(messages[0]?.Attributes?.['MessageGroupId']).toBe('user:rita@acme.com');
+    expect(messages[0]?.Attributes?.['MessageGroupId']).toBe('grant:aem-authors');
   });
 
   it('enqueues exactly the body of the sample SQS event events/sqs-delta.json', async () => {

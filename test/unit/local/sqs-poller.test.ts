@@ -3,10 +3,10 @@
  * each receive hands out what the script says, as local-aws-sqs may (later messages of a group
  * while an earlier one is in flight). Overlap is observed with deferred promises, never with time.
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSqsPoller, type BatchReport, type SqsPoller, type SqsPollerOptions } from '../../../local/sqs-poller.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nextBatch, startSqsPoller, toSqsRecord, type BatchReport, type SqsPoller, type SqsPollerOptions } from '../../../local/sqs-poller.js';
 
 const QUEUE_URL = 'http://127.0.0.1:9324/000000000000/work.fifo';
 
@@ -43,6 +43,8 @@ function message(id: string, group?: string): Message {
 function fakeSqs(script: readonly Message[][]) {
   let receives = 0;
   const deleted: string[] = [];
+  /** Each ChangeMessageVisibilityBatch: the ids renewed and the timeout asked. */
+  const renewed: { ids: string[]; seconds: number | undefined }[] = [];
   const signals: AbortSignal[] = [];
   const receiveWaiters: { count: number; resolve: () => void }[] = [];
   const client = {
@@ -61,13 +63,19 @@ function fakeSqs(script: readonly Message[][]) {
         deleted.push(...(command.input.Entries ?? []).map((e) => (e.ReceiptHandle ?? '').replace(/^rh-/, '')));
         return { Successful: command.input.Entries?.map((e) => ({ Id: e.Id })) ?? [], Failed: [] };
       }
+      if (command instanceof ChangeMessageVisibilityBatchCommand) {
+        const entries = command.input.Entries ?? [];
+        renewed.push({ ids: entries.map((e) => (e.ReceiptHandle ?? '').replace(/^rh-/, '')), seconds: entries[0]?.VisibilityTimeout });
+        return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+      }
       throw new Error(`fake SQS: unexpected ${String(command)}`);
     },
   };
   return {
-    // The poller uses two commands of the client; this fake answers exactly those.
+    // The poller uses three commands of the client; this fake answers exactly those.
     client: client as unknown as SQSClient,
     deleted,
+    renewed,
     signals,
     receives: () => receives,
     /** Resolves once `count` receives have been answered. */
@@ -328,5 +336,83 @@ describe('the local SQS poller, as Lambda’s context', () => {
     expect(seen[0]).toBeGreaterThan(55_000);
     expect(seen[0]).toBeLessThanOrEqual(60_000);
     expect(seen[1]).toBeUndefined();
+  });
+});
+
+describe('the local SQS poller, forming batches as SQS does', () => {
+  const record = (id: string, group: string) => toSqsRecord(message(id, group), 'arn:aws:sqs:us-east-1:000000000000:work.fifo', 'us-east-1')!;
+  const ids = (records: readonly { messageId: string }[]) => records.map((r) => r.messageId);
+
+  it('takes as many records of one message group as it can, in order, then fills up with other groups', () => {
+    const held = [record('a1', 'a'), record('b1', 'b'), record('a2', 'a'), record('c1', 'c'), record('b2', 'b'), record('a3', 'a')];
+
+    expect(ids(nextBatch(held, new Set(), 4).batch)).toEqual(['a1', 'a2', 'a3', 'b1']);
+    expect(ids(nextBatch(held, new Set(), 4).rest)).toEqual(['b2', 'c1'].sort((x, y) => ids(held).indexOf(x) - ids(held).indexOf(y)));
+    expect(ids(nextBatch(held, new Set(), 2).batch)).toEqual(['a1', 'a2']);
+    // A group a running batch holds is left for later.
+    expect(ids(nextBatch(held, new Set(['group:a']), 10).batch)).toEqual(['b1', 'b2', 'c1']);
+  });
+
+  it('holds records ahead while every slot is busy, so a backlog of one group is handed over in one batch', async () => {
+    // A backlog interleaved over two groups, as a burst about two IMS groups arrives.
+    const receiveOf = (n: number): Message[] => Array.from({ length: 10 }, (_, i) => message(`m${n * 10 + i}`, i % 2 === 0 ? 'even' : 'odd'));
+    const sqs = fakeSqs(Array.from({ length: 4 }, (_, n) => receiveOf(n)));
+    const first = deferred();
+    const batches: string[][] = [];
+    const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      batches.push(event.Records.map((r) => r.messageId));
+      if (batches.length === 1) await first.promise;
+      return { batchItemFailures: [] };
+    };
+    const poller = poll({ sqs: sqs.client, handler, concurrency: 1, batchSize: 10, visibilityTimeout: 30, holdBatches: 4 });
+
+    await sqs.receivesReach(4); // the only slot is busy, yet the poller goes on receiving: 30 more records are held
+    first.resolve();
+    await poller.idle();
+
+    const evens = (from: number) => Array.from({ length: 10 }, (_, i) => `m${from + 2 * i}`);
+    expect(batches[0]).toEqual(['m0', 'm2', 'm4', 'm6', 'm8', 'm1', 'm3', 'm5', 'm7', 'm9']); // what had come: one group first
+    expect(batches[1]).toEqual(evens(10)); // then one group's backlog, in order
+    expect(batches[2]).toEqual(evens(11));
+    expect(batches.flat().sort()).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`).sort());
+    expect([...sqs.deleted].sort()).toEqual(batches.flat().sort());
+  });
+
+  it('does not hold ahead without a visibility timeout it can renew', async () => {
+    const receiveOf = (n: number): Message[] => Array.from({ length: 10 }, (_, i) => message(`m${n * 10 + i}`, `g${i}`));
+    const sqs = fakeSqs(Array.from({ length: 6 }, (_, n) => receiveOf(n)));
+    const worker = gatedHandler();
+    poll({ sqs: sqs.client, handler: worker.handler, concurrency: 1, holdBatches: 4 });
+
+    await worker.started('m0');
+    await turns(50);
+    expect(sqs.receives()).toBe(1); // one batch running, none held: no receive until it ends
+    worker.release('m0');
+  });
+
+  it('renews the visibility of records held for half of it, so holding never makes them come back early', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const sqs = fakeSqs([[message('a1', 'a')], [message('a2', 'a'), message('a3', 'a')]]);
+      const worker = gatedHandler();
+      const poller = poll({ sqs: sqs.client, handler: worker.handler, concurrency: 1, visibilityTimeout: 20, holdBatches: 2 });
+
+      await worker.started('a1');
+      await sqs.receivesReach(2); // a2 and a3 are held behind a1
+      await vi.advanceTimersByTimeAsync(9_000);
+      expect(sqs.renewed).toEqual([]);
+      await vi.advanceTimersByTimeAsync(6_000); // past half of 20 s
+      expect(sqs.renewed).toEqual([{ ids: ['a2', 'a3'], seconds: 20 }]);
+
+      worker.release('a1');
+      await worker.started('a2');
+      worker.release('a2');
+      const idle = poller.idle();
+      await vi.advanceTimersByTimeAsync(1_000);
+      await idle;
+      expect(sqs.deleted).toEqual(['a1', 'a2', 'a3']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
