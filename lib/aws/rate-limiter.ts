@@ -113,8 +113,8 @@ export function createDynamoRateLimiter(table: TableRef, clock: Clock, options: 
   }
 
   return {
-    acquire: (family, lane = 'event') =>
-      takeTurn(lane, rates[family].reconcile, options.maxInlineWaitMs, {
+    acquire: (family, lane = 'event', maxWaitMs = options.maxInlineWaitMs) =>
+      takeTurn(lane, rates[family].reconcile, maxWaitMs, {
         reserve: (name, maxWaitMs) => reserveTurn(family, name, maxWaitMs),
         chargeLane: (tokens) => charge(family, 'reconcile', tokens),
         sleep: (ms) => {

@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { fetchTransport, type HttpTransport } from '../http.js';
 import type { Log, Metrics } from '../observability/log.js';
 import { createOrgGroupNames } from '../sync/org-groups.js';
+import { createAppliedFacts } from '../sync/applied-facts.js';
 import { createRecentGroupReads } from '../sync/recent-group-reads.js';
 import type { Stores, SyncRuntime } from '../sync/runtime.js';
 import { buildTargets, buildUmapi } from './adapters.js';
@@ -76,6 +77,7 @@ export function buildAwsRuntime(settings: Settings, env: NodeJS.ProcessEnv, opti
     umapi,
     orgGroups: createOrgGroupNames(umapi, clock),
     recentGroupReads: createRecentGroupReads(),
+    appliedFacts: createAppliedFacts(),
     queue,
     stores: buildStores(table, clock),
     aws,

@@ -49,8 +49,8 @@ export function createMemoryLimiter(deps: MemoryLimiterDeps): RateLimiter {
   };
 
   return {
-    acquire: (family, lane = 'event') =>
-      takeTurn(lane, families[family].reconcile.rate, deps.maxInlineWaitMs, {
+    acquire: (family, lane = 'event', maxWaitMs = deps.maxInlineWaitMs) =>
+      takeTurn(lane, families[family].reconcile.rate, maxWaitMs, {
         reserve: async (name, maxWaitMs) => {
           const bucket = families[family][name];
           const { next, waitMs } = reserve(bucket.level, bucket.rate, deps.clock.now());

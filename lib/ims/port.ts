@@ -29,6 +29,13 @@ export interface ListUsersOptions {
    * IncompleteReadError. A caller that opts in must treat users not listed as unknown.
    */
   readonly onChurn?: (churn: ReadChurn) => void;
+  /** The budget lane its pages draw from: `reconcile` unless said otherwise (event work reading the org says `event`). */
+  readonly lane?: UmapiLane;
+  /**
+   * How long each page after the first may wait in-process for its turn (the limiter's own wait
+   * otherwise): once the first page is spent, finishing the read is what makes it pay.
+   */
+  readonly laterPagesWaitMs?: number;
 }
 
 export interface Umapi {
@@ -56,8 +63,9 @@ export type UmapiLane = 'event' | 'reconcile';
 /**
  * A request budget shared by every caller using one client id. `acquire` resolves when a request
  * may be sent, or raises ThrottledError with the wait when the wait is too long to hold in-process.
- * The lane is `event` unless said otherwise.
+ * The lane is `event` unless said otherwise; `maxWaitMs` overrides the limiter's own longest wait
+ * held in-process, for a call worth waiting longer for.
  */
 export interface RateLimiter {
-  acquire(family: UmapiFamily, lane?: UmapiLane): Promise<void>;
+  acquire(family: UmapiFamily, lane?: UmapiLane, maxWaitMs?: number): Promise<void>;
 }

@@ -42,6 +42,8 @@ export interface UmapiCall {
   readonly family: UmapiFamily;
   /** Whose budget it draws from (default `event`); every attempt draws again from the same lane. */
   readonly lane?: UmapiLane;
+  /** The longest wait for its turn held in-process, when not the limiter's own. */
+  readonly maxWaitMs?: number;
   readonly url: string;
   /** Hand a 404 back to the caller (user or group not found) instead of failing. */
   readonly allowNotFound?: boolean;
@@ -73,7 +75,7 @@ export function createUmapiRequester(deps: UmapiRequestDeps): UmapiRequester {
     let refreshed = false;
 
     const sendOnce = async (): Promise<{ answer: UmapiAnswer; token: string }> => {
-      await deps.limiter.acquire(call.family, call.lane ?? 'event');
+      await deps.limiter.acquire(call.family, call.lane ?? 'event', call.maxWaitMs);
       const token = await deps.tokens.getToken();
       const requestId = newRequestId();
       try {

@@ -67,7 +67,14 @@ export function createUmapiClient(deps: UmapiClientDeps): Umapi {
         call: 'GET users',
         // The full org read is what reconciliations and plans make: it draws from their lane, so
         // the single-user, group-member and group-list reads of event work never queue behind it.
-        fetchPage: (page, call) => send({ name: call, family: 'users', lane: 'reconcile', url: `${base}/users/${org}/${page}?directOnly=false` }),
+        // Event work reading the whole org (a burst, lib/sync/user-facts.ts) says so.
+        fetchPage: (page, call) =>
+          send({
+            name: call,
+            family: 'users',
+            lane: options?.lane ?? 'reconcile',
+            ...(page > 0 && options?.laterPagesWaitMs !== undefined ? { maxWaitMs: options.laterPagesWaitMs } : {}),
+            url: `${base}/users/${org}/${page}?directOnly=false` }),
         parsePage: usersPage,
         key: (user) => user.id,
         ...(options?.onPage ? { onPage: options.onPage } : {}),

@@ -26,6 +26,14 @@ export interface RecentGroupReads {
    * member's whole record, `directOnly=false`). `user` undefined: not in the org as of `readAt`.
    */
   findUser(emailKey: string, now: number): { readonly readAt: number; readonly user: ImsUser | undefined } | undefined;
+  /**
+   * A read of the whole org: each listed user's record as of `readAt`, found by `findUser` like a
+   * group list's. A user it did not list is not known by it (a live org's read may miss someone).
+   */
+  putOrg(read: { readonly readAt: number; readonly users: readonly ImsUser[] }): void;
+  /** How many pages the org's user list had when last counted (by the first page of a read), if within the last hour. */
+  orgPages(now: number): number | undefined;
+  noteOrgPages(pages: number, now: number): void;
 }
 
 /**
@@ -38,13 +46,33 @@ export const GROUP_READ_TTL_MS = 10 * 60_000;
 export const CLOCK_SKEW_MS = 5_000;
 /** Only events this recent are served from an earlier read; older ones (late deliveries) are read afresh. */
 export const REUSE_EVENT_AGE_MS = 10 * 60_000;
+/** An org's size changes slowly: it decides only whether reading the whole org is worth it. */
+const ORG_SIZE_TTL_MS = 60 * 60_000;
+/** The org read's entry among the group lists: no group name has a control character. */
+const ORG_KEY = '\u0000org';
 /** Users kept in all lists together: ~0.5 KB each, so at most ~25 MB of the worker's memory. */
 const MAX_CACHED_USERS = 50_000;
 
 export function createRecentGroupReads(): RecentGroupReads {
   const reads = new Map<string, GroupRead>();
   const singles = new Map<string, { readonly readAt: number; readonly user: ImsUser | undefined }>();
+  /** Users held in `reads`, all lists together. */
   let users = 0;
+  let orgCount: { pages: number; at: number } | undefined;
+  function put(group: string, read: { readonly readAt: number; readonly members: readonly ImsUser[] }): void {
+    const key = foldName(group);
+    users -= reads.get(key)?.members.size ?? 0;
+    reads.delete(key);
+    const members = new Map(read.members.map((user) => [foldName(user.email), user]));
+    reads.set(key, { readAt: read.readAt, members });
+    users += members.size;
+    // Oldest first out (a Map keeps insertion order).
+    for (const [oldest, entry] of reads) {
+      if (users <= MAX_CACHED_USERS || oldest === key) break;
+      reads.delete(oldest);
+      users -= entry.members.size;
+    }
+  }
   return {
     get(group, now) {
       const read = reads.get(foldName(group));
@@ -68,19 +96,13 @@ export function createRecentGroupReads(): RecentGroupReads {
       }
       return found;
     },
-    put(group, read) {
-      const key = foldName(group);
-      users -= reads.get(key)?.members.size ?? 0;
-      reads.delete(key);
-      const members = new Map(read.members.map((user) => [foldName(user.email), user]));
-      reads.set(key, { readAt: read.readAt, members });
-      users += members.size;
-      // Oldest first out (a Map keeps insertion order).
-      for (const [oldest, entry] of reads) {
-        if (users <= MAX_CACHED_USERS || oldest === key) break;
-        reads.delete(oldest);
-        users -= entry.members.size;
-      }
+    putOrg(read) {
+      put(ORG_KEY, { readAt: read.readAt, members: read.users });
     },
+    orgPages: (now) => (orgCount !== undefined && now - orgCount.at <= ORG_SIZE_TTL_MS ? orgCount.pages : undefined),
+    noteOrgPages(pages, now) {
+      orgCount = { pages, at: now };
+    },
+    put,
   };
 }

@@ -7,6 +7,7 @@ import type { SyncConfig, Target } from '../config/schema.js';
 import type { Umapi } from '../ims/port.js';
 import type { Log, Metrics } from '../observability/log.js';
 import type { TargetAdapter } from '../targets/port.js';
+import type { AppliedFacts } from './applied-facts.js';
 import type { OrgGroupNames } from './org-groups.js';
 import type { RecentGroupReads } from './recent-group-reads.js';
 import type { AuditStore, DeferredStore, IdempotencyStore, ManagedGroupStore, RunStore, VersionStore, WorkQueue } from './ports.js';
@@ -36,6 +37,8 @@ export interface SyncRuntime {
   readonly orgGroups: OrgGroupNames;
   /** UMAPI group member lists read lately by this container, to serve a burst's later batches (absent: none kept). */
   readonly recentGroupReads?: RecentGroupReads;
+  /** Whole facts about users this container applied in full lately, per target (absent: none kept). */
+  readonly appliedFacts?: AppliedFacts;
   readonly queue: WorkQueue;
   readonly stores: Stores;
 }

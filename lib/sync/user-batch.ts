@@ -44,7 +44,7 @@ export type WorkInTarget =
   | { readonly status: 'not-concerned' }
   | { readonly status: 'failed'; readonly failure: TargetFailure };
 
-type Deps = Pick<SyncRuntime, 'config' | 'stores' | 'clock' | 'metrics' | 'log' | 'orgGroups'>;
+type Deps = Pick<SyncRuntime, 'config' | 'stores' | 'clock' | 'metrics' | 'log' | 'orgGroups' | 'appliedFacts'>;
 
 interface Keyed {
   readonly work: UserWork;
@@ -72,15 +72,55 @@ export async function applyUsersInTarget(binding: TargetBinding, works: readonly
     }
   }
 
-  if (keyed.length > 0) {
-    const managed = await managedFor(binding, keyed, rt);
-    const concerned = keyed.filter((k) => (k.only === undefined ? managed.size > 0 : managed.has(k.only)));
-    for (const k of keyed) if (!concerned.includes(k)) results.set(k.work, { status: 'not-concerned' });
+  const toPlan = withoutAppliedFacts(target.id, keyed, results, rt);
+  if (toPlan.length > 0) {
+    const managed = await managedFor(binding, toPlan, rt);
+    const concerned = toPlan.filter((k) => (k.only === undefined ? managed.size > 0 : managed.has(k.only)));
+    for (const k of toPlan) if (!concerned.includes(k)) results.set(k.work, { status: 'not-concerned' });
     if (concerned.length > 0) {
       for (const [work, result] of await planAndApply(binding, managed, concerned, rt)) results.set(work, result);
+      rememberAppliedFacts(target.id, concerned, results, rt);
     }
   }
   return works.map((work) => results.get(work) ?? { status: 'not-concerned' });
+}
+
+const byUser = (keyed: readonly Keyed[]): Map<string, Keyed[]> => {
+  const users = new Map<string, Keyed[]>();
+  for (const k of keyed) users.set(k.key, [...(users.get(k.key) ?? []), k]);
+  return users;
+};
+
+/**
+ * The works left to plan: a user all of whose works here are whole facts no newer than one this
+ * container applied in full to the target lately is done already (`applied-facts.ts`).
+ */
+function withoutAppliedFacts(targetId: string, keyed: readonly Keyed[], results: Map<UserWork, WorkInTarget>, rt: Deps): Keyed[] {
+  const applied = rt.appliedFacts;
+  if (applied === undefined) return [...keyed];
+  const now = rt.clock.now();
+  const rest: Keyed[] = [];
+  for (const [key, entries] of byUser(keyed)) {
+    const covered = entries.every(({ work }) => work.fact.kind !== 'removed-from' && applied.covers(targetId, key, work.fact.at, now));
+    if (!covered) rest.push(...entries);
+    else for (const { work } of entries) results.set(work, { status: 'applied', outcome: { targetId, applied: [], failed: [], skippedNewer: 0, skipped: [], deferred: 0 } });
+  }
+  return rest;
+}
+
+/** Users planned from a whole fact whose every work here was applied in full (nothing failed, unread or deferred). */
+function rememberAppliedFacts(targetId: string, concerned: readonly Keyed[], results: ReadonlyMap<UserWork, WorkInTarget>, rt: Deps): void {
+  const applied = rt.appliedFacts;
+  if (applied === undefined) return;
+  for (const [key, entries] of byUser(concerned)) {
+    const whole = newestWholeFact(entries);
+    if (whole === undefined) continue;
+    const done = entries.every(({ work }) => {
+      const result = results.get(work);
+      return result?.status === 'applied' && result.outcome.failed.length === 0 && result.outcome.deferred === 0;
+    });
+    if (done) applied.record(targetId, key, whole.fact.at, rt.clock.now());
+  }
 }
 
 /**

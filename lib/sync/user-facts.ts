@@ -8,12 +8,18 @@
  * `GET user`). A user the list does not hold is read on their own: not being in G says nothing of
  * their other groups.
  *
+ * When the batch still has as many users to read as the org has pages (a burst of re-checks and
+ * additions in a small org), the whole org is read instead, once per container at a time: every
+ * listed user's record then serves this batch and, for the next minutes, every event older than the
+ * read, whatever batch it comes in (`recent-group-reads.ts`). An org too large for that costs at most
+ * its first page, once an hour, to find out.
+ *
  * Once UMAPI asks us to wait, the users not read yet wait too: asking again would only spend the
  * budget's turn of the reads already promised.
  */
 import { foldName } from '../domain/ims.js';
 import { ThrottledError } from '../errors.js';
-import { CLOCK_SKEW_MS, REUSE_EVENT_AGE_MS, type GroupRead } from './recent-group-reads.js';
+import { CLOCK_SKEW_MS, REUSE_EVENT_AGE_MS, type GroupRead, type RecentGroupReads } from './recent-group-reads.js';
 import type { SyncRuntime } from './runtime.js';
 import type { UserFact, UserMessage } from './user-batch.js';
 
@@ -24,8 +30,13 @@ export type FactOrError = UserFact | { readonly error: unknown };
 
 type Deps = Pick<SyncRuntime, 'umapi' | 'clock' | 'orgGroups' | 'recentGroupReads'>;
 
+/** The org read in flight in this container, if any, and when it began. */
+const orgReads = new WeakMap<RecentGroupReads, { readonly startedAt: number; readonly read: Promise<GroupRead | undefined> }>();
+
 /** Facts by folded email. */
 export async function readFacts(messages: readonly UserMessage[], rt: Deps): Promise<Map<string, FactOrError>> {
+  /** After every message of the batch was received: a read begun since serves all of them. */
+  const receivedBy = rt.clock.now();
   const facts = new Map<string, FactOrError>();
   const emails = new Map<string, string>();
   /** The latest event time of each user's messages: a list read serves them only if it is newer. */
@@ -73,6 +84,28 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
     for (const key of waiting) if (!facts.has(key)) facts.set(key, { error: throttled });
   };
 
+  const unread = (): string[] => [...emails.keys()].filter((key) => !facts.has(key));
+  if (recent !== undefined && unread().length >= 2) {
+    const joined = orgReads.get(recent);
+    if (joined !== undefined) {
+      const read = await joined.read.catch(() => undefined);
+      if (read !== undefined && joined.startedAt >= receivedBy) serve(read, unread());
+      else if (read !== undefined) serve(read, unread().filter((key) => servedBy(read.readAt, latestEvent.get(key) ?? 0, rt.clock.now())));
+    }
+    const waiting = unread();
+    if (waiting.length >= 2 && !orgReads.has(recent)) {
+      await attempt(async () => {
+        const read = readOrgIfCheaper(waiting.length, recent, rt);
+        orgReads.set(recent, { startedAt: rt.clock.now(), read });
+        try {
+          const done = await read;
+          if (done !== undefined) serve(done, waiting);
+        } finally {
+          orgReads.delete(recent);
+        }
+      }, []);
+    }
+  }
   for (const [group, users] of cheaperByGroup(usersOfGroup, facts, rt)) {
     await attempt(async () => {
       const readAt = rt.clock.now();
@@ -91,6 +124,48 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
     }, [key]);
   }
   return facts;
+}
+
+/** The org read is given up after its first page when the org proves too large for it to pay. */
+class OrgTooLargeToRead extends Error {}
+
+/**
+ * Event work reads the whole org only up to this many pages (10k users): its later pages may each
+ * wait `ORG_PAGE_WAIT_MS` for their turn, and the batch waits with them.
+ */
+const MAX_ORG_READ_PAGES = 5;
+/** About two turns of the users budget at its default 25 a minute. */
+const ORG_PAGE_WAIT_MS = 4_000;
+
+/**
+ * The whole org, read from the event lane, when it costs no more pages than the `unread` users it
+ * would save reading one by one. Remembered in `recent`; undefined when not worth it.
+ */
+async function readOrgIfCheaper(unread: number, recent: RecentGroupReads, rt: Deps): Promise<GroupRead | undefined> {
+  const worth = (pages: number): boolean => pages <= Math.min(unread, MAX_ORG_READ_PAGES);
+  const known = recent.orgPages(rt.clock.now());
+  if (known !== undefined && !worth(known)) return undefined;
+  const readAt = rt.clock.now();
+  try {
+    const users = await rt.umapi.listUsers({
+      lane: 'event',
+      laterPagesWaitMs: ORG_PAGE_WAIT_MS,
+      // A live org changes under the read: a user it misses is read on their own, never taken for gone.
+      onChurn: () => undefined,
+      onPage: ({ page, usersSoFar, totalUsers }) => {
+        // The page size is read, never assumed (contracts/ims-and-umapi.md §3.1): the first page's.
+        if (page !== 0 || totalUsers === undefined || usersSoFar === 0) return;
+        const pages = Math.max(1, Math.ceil(totalUsers / usersSoFar));
+        recent.noteOrgPages(pages, rt.clock.now());
+        if (!worth(pages)) throw new OrgTooLargeToRead();
+      },
+    });
+    recent.putOrg({ readAt, users });
+    return { readAt, members: new Map(users.map((user) => [foldName(user.email), user])) };
+  } catch (error) {
+    if (error instanceof OrgTooLargeToRead) return undefined;
+    throw error;
+  }
 }
 
 /**

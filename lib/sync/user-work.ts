@@ -31,7 +31,7 @@ export type { UserMessage } from './user-batch.js';
 /** What became of one message: its report, or the error the worker turns into a retry decision. */
 export type MessageResult = { readonly ok: true; readonly report: WorkReport } | { readonly ok: false; readonly error: unknown };
 
-type Deps = Pick<SyncRuntime, 'config' | 'clock' | 'log' | 'metrics' | 'targets' | 'umapi' | 'orgGroups' | 'queue' | 'stores'>;
+type Deps = Pick<SyncRuntime, 'config' | 'clock' | 'log' | 'metrics' | 'targets' | 'umapi' | 'orgGroups' | 'recentGroupReads' | 'appliedFacts' | 'queue' | 'stores'>;
 
 /** Claims in flight at once per target: each is one conditional write to the idempotency table. */
 const CLAIM_CONCURRENCY = 16;

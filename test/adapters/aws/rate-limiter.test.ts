@@ -34,6 +34,16 @@ describe('shared UMAPI rate limiter (dynalite)', () => {
     expect(clock.now() - start).toBe(20_000);
   });
 
+  it('lets one call wait longer than its own in-process wait when the call says so', async () => {
+    const clock = manualClock();
+    const limiter = createDynamoRateLimiter(aws.clients.table, clock, options({ maxInlineWaitMs: 1_000 }));
+    await limiter.acquire('users');
+
+    await expect(limiter.acquire('users')).rejects.toBeInstanceOf(ThrottledError);
+    await limiter.acquire('users', 'event', 15_000);
+    expect(clock.sleeps).toEqual([10_000]);
+  });
+
   it('shows its buckets as they stand, for the operator’s status', async () => {
     const clock = frozenClock();
     const settings = options();

@@ -21,17 +21,20 @@ export function recordingClock(): Clock & { sleeps: number[] } {
   return { now: () => Date.now(), sleep: async (ms) => void sleeps.push(ms), sleeps };
 }
 
-/** A limiter that never waits and remembers every acquire: its family, and its lane in `lanes`. */
-export function countingLimiter(): RateLimiter & { acquired: UmapiFamily[]; lanes: `${UmapiFamily}/${UmapiLane}`[] } {
+/** A limiter that never waits and remembers every acquire: its family, its lane in `lanes`, the longest wait asked in `waits`. */
+export function countingLimiter(): RateLimiter & { acquired: UmapiFamily[]; lanes: `${UmapiFamily}/${UmapiLane}`[]; waits: (number | undefined)[] } {
   const acquired: UmapiFamily[] = [];
   const lanes: `${UmapiFamily}/${UmapiLane}`[] = [];
+  const waits: (number | undefined)[] = [];
   return {
-    acquire: async (family, lane = 'event') => {
+    acquire: async (family, lane = 'event', maxWaitMs) => {
       acquired.push(family);
       lanes.push(`${family}/${lane}`);
+      waits.push(maxWaitMs);
     },
     acquired,
     lanes,
+    waits,
   };
 }
 

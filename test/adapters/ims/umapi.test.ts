@@ -71,6 +71,18 @@ describe('UMAPI client: paging', () => {
     expect(limiter.lanes).toHaveLength(reads(sim, 'GET user') + reads(sim, 'GET group users') + reads(sim, 'GET groups'));
   });
 
+  it('reads the org from the event lane when event work asks, letting each page after the first wait longer for its turn', async () => {
+    const fixture = demoOrg();
+    sim = await startSim({ fixture, pageSize: 3 });
+    const limiter = countingLimiter();
+    const { umapi } = clientFor(sim, fixture, { limiter });
+
+    await umapi.listUsers({ lane: 'event', laterPagesWaitMs: 4_000 });
+
+    expect(limiter.lanes).toEqual(['users/event', 'users/event', 'users/event']);
+    expect(limiter.waits).toEqual([undefined, 4_000, 4_000]); // the first page waits no longer than any call
+  });
+
   it('recovers from a page that fails once', async () => {
     const fixture = demoOrg();
     sim = await startSim({ fixture, pageSize: 2 });

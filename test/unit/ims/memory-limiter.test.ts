@@ -29,6 +29,16 @@ describe('in-memory UMAPI rate limiter', () => {
     expect(mostInAWindow).toBeLessThanOrEqual(25);
   });
 
+  it('lets one call wait longer than its own in-process wait when the call says so', async () => {
+    const clock = fakeClock();
+    const limiter = createMemoryLimiter({ clock, perMinute: { users: 25, groups: 5 }, maxInlineWaitMs: 500 });
+    await limiter.acquire('users');
+
+    await expect(limiter.acquire('users')).rejects.toBeInstanceOf(ThrottledError);
+    await limiter.acquire('users', 'event', 4_000);
+    expect(clock.sleeps).toEqual([2_400]);
+  });
+
   it('keeps families apart', async () => {
     const clock = fakeClock();
     const limiter = createMemoryLimiter({ clock, perMinute: { users: 25, groups: 1 }, maxInlineWaitMs: 0 });

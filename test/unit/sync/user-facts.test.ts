@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DeltaMessage } from '../../../lib/domain/messages.js';
+import type { DeltaMessage, HintMessage } from '../../../lib/domain/messages.js';
 import { applyBatch } from '../../../lib/sync/apply-work.js';
+import { createAppliedFacts } from '../../../lib/sync/applied-facts.js';
 import { createRecentGroupReads } from '../../../lib/sync/recent-group-reads.js';
 import { readFacts } from '../../../lib/sync/user-facts.js';
 import { demoRuntime } from '../../support/runtime.js';
@@ -8,6 +9,15 @@ import { demoRuntime } from '../../support/runtime.js';
 const added = (id: string, email: string, group: string): DeltaMessage => ({
   kind: 'delta', id, occurredAt: '2026-11-23T09:59:00.000Z', correlationId: id, source: 'generic', change: 'membership.added', user: { email }, group,
 });
+
+const recheck = (id: string, email: string, occurredAt: string): HintMessage => ({ kind: 'hint', id, occurredAt, correlationId: id, source: 'generic', user: { email }, reason: 're-check' });
+
+/** Recent reads of an org counted at 50 pages (100,000 users): never worth reading whole for one batch. */
+function largeOrg(now: number) {
+  const recent = createRecentGroupReads();
+  recent.noteOrgPages(50, now);
+  return recent;
+}
 
 describe('reading a batch’s users from UMAPI with the fewest requests', () => {
   it('reads one group member list instead of one user each when several events name that group', async () => {
@@ -60,7 +70,7 @@ describe('reading a batch’s users from UMAPI with the fewest requests', () => 
 
   it('serves a burst’s later batches from a group list read moments ago, for events that happened before that read', async () => {
     const world = demoRuntime();
-    const runtime = { ...world.runtime, recentGroupReads: createRecentGroupReads() };
+    const runtime = { ...world.runtime, recentGroupReads: largeOrg(world.clock.now()) };
     await runtime.orgGroups.get();
     world.clock.advance(60_000);
     world.umapi.calls = {};
@@ -82,7 +92,7 @@ describe('reading a batch’s users from UMAPI with the fewest requests', () => 
 
   it('serves a re-check (it names no group) from any recent list that holds the user, read after the removal', async () => {
     const world = demoRuntime();
-    const runtime = { ...world.runtime, recentGroupReads: createRecentGroupReads() };
+    const runtime = { ...world.runtime, recentGroupReads: largeOrg(world.clock.now()) };
     world.clock.advance(60_000);
     const before = new Date(world.clock.now() - 30_000).toISOString();
     await readFacts([{ ...added('d1', 'jane@acme.com', 'AEM-Authors'), occurredAt: before }, { ...added('d2', 'li@acme.com', 'AEM-Authors'), occurredAt: before }], runtime);
@@ -122,3 +132,137 @@ describe('reading a batch’s users from UMAPI with the fewest requests', () => 
   });
 });
 
+describe('reading the whole org for a burst', () => {
+  /** The demo org, paged `pageSize` users a page; counts the pages served. */
+  function pagedWorld(pageSize: number) {
+    const world = demoRuntime();
+    const runtime = { ...world.runtime, recentGroupReads: createRecentGroupReads() };
+    world.umapi.pageSize = pageSize;
+    const pages: number[] = [];
+    world.umapi.betweenPages = (page) => void pages.push(page);
+    world.clock.advance(60_000);
+    return { world, runtime, pages };
+  }
+
+  it('reads the org once instead of each user when it has no more pages than the users to read, and serves later batches from it', async () => {
+    const { world, runtime, pages } = pagedWorld(100);
+    const before = new Date(world.clock.now() - 30_000).toISOString();
+
+    const facts = await readFacts([recheck('r1', 'jane@acme.com', before), recheck('r2', 'li@acme.com', before), recheck('r3', 'sam@acme.com', before)], runtime);
+
+    expect(world.umapi.calls).toEqual({ listUsers: 1, getUser: 1 }); // sam left the org: not listed, so read on his own
+    expect(pages).toEqual([0]);
+    expect(facts.get('jane@acme.com')).toMatchObject({ kind: 'present', user: { email: 'jane@acme.com' } });
+    expect(facts.get('li@acme.com')).toMatchObject({ kind: 'present', user: { email: 'li@acme.com' } });
+    expect(facts.get('sam@acme.com')).toMatchObject({ kind: 'gone' });
+
+    // The next batch, of events that happened before that read, costs nothing.
+    world.umapi.calls = {};
+    world.clock.advance(5_000);
+    const next = await readFacts([recheck('r4', 'omar@acme.com', before), recheck('r5', 'nina@acme.com', before)], runtime);
+    expect(next.get('omar@acme.com')).toMatchObject({ kind: 'present', at: world.clock.now() - 5_000 });
+    expect(next.get('nina@acme.com')).toMatchObject({ kind: 'present' });
+    expect(world.umapi.calls).toEqual({});
+  });
+
+  it('gives up after the first page when the org has more pages than users to read, and remembers its size', async () => {
+    const { world, runtime, pages } = pagedWorld(2);
+    const before = new Date(world.clock.now() - 30_000).toISOString();
+
+    const facts = await readFacts([recheck('r1', 'jane@acme.com', before), recheck('r2', 'li@acme.com', before)], runtime);
+    expect(pages).toEqual([0]);
+    expect(world.umapi.calls).toEqual({ listUsers: 1, getUser: 2 });
+    expect(facts.get('li@acme.com')).toMatchObject({ kind: 'present' });
+    expect(runtime.recentGroupReads.orgPages(world.clock.now())).toBe(Math.ceil(world.fixture.users.filter((u) => (u.status ?? 'active') === 'active').length / 2));
+
+    world.umapi.calls = {};
+    await readFacts([recheck('r3', 'omar@acme.com', before), recheck('r4', 'nina@acme.com', before)], runtime);
+    expect(world.umapi.calls).toEqual({ getUser: 2 }); // the size is known: no page spent to learn it again
+  });
+
+  it('reads a lone user on their own, never the org', async () => {
+    const { world, runtime } = pagedWorld(100);
+    await readFacts([recheck('r1', 'jane@acme.com', new Date(world.clock.now()).toISOString())], runtime);
+    expect(world.umapi.calls).toEqual({ getUser: 1 });
+  });
+
+  it('shares one org read between batches read at once in this container', async () => {
+    const { world, runtime, pages } = pagedWorld(100);
+    const now = new Date(world.clock.now()).toISOString();
+
+    const [first, second] = await Promise.all([
+      readFacts([recheck('r1', 'jane@acme.com', now), recheck('r2', 'li@acme.com', now)], runtime),
+      readFacts([recheck('r3', 'omar@acme.com', now), recheck('r4', 'nina@acme.com', now)], runtime),
+    ]);
+
+    expect(pages).toEqual([0]);
+    expect(world.umapi.calls).toEqual({ listUsers: 1 });
+    expect(first.get('li@acme.com')).toMatchObject({ kind: 'present' });
+    expect(second.get('omar@acme.com')).toMatchObject({ kind: 'present' });
+  });
+
+  it('leaves every user of the batch waiting when UMAPI asks to wait during the org read, and spends nothing more', async () => {
+    const { world, runtime } = pagedWorld(100);
+    world.umapi.failure = 'throttled';
+    const now = new Date(world.clock.now()).toISOString();
+
+    const facts = await readFacts([recheck('r1', 'jane@acme.com', now), recheck('r2', 'li@acme.com', now)], runtime);
+
+    expect(world.umapi.calls).toEqual({ listUsers: 1 });
+    expect(facts.get('jane@acme.com')).toMatchObject({ error: expect.objectContaining({ name: 'ThrottledError' }) });
+    expect(facts.get('li@acme.com')).toMatchObject({ error: expect.objectContaining({ name: 'ThrottledError' }) });
+  });
+});
+
+describe('planning a user once for the works one read serves', () => {
+  /** The demo world keeping recent reads and applied facts, with omar added to AEM-Authors in IMS; counts prod's reads. */
+  function burstWorld() {
+    const world = demoRuntime();
+    const runtime = { ...world.runtime, recentGroupReads: createRecentGroupReads(), appliedFacts: createAppliedFacts() };
+    world.fixture.users.find((u) => u.email === 'omar@acme.com')?.groups.push('AEM-Authors');
+    const prod = world.target('acme-prod-author');
+    const read = prod.readState.bind(prod);
+    const reads = { count: 0 };
+    prod.readState = async (scope) => {
+      reads.count += 1;
+      return read(scope);
+    };
+    world.clock.advance(60_000);
+    return { world, runtime, prod, reads };
+  }
+
+  it('does not read a target again for a later work whose fact is no newer than one applied there in full', async () => {
+    const { world, runtime, prod, reads } = burstWorld();
+    const before = new Date(world.clock.now() - 30_000).toISOString();
+    const [first] = await applyBatch([{ ...added('p1', 'omar@acme.com', 'AEM-Authors'), occurredAt: before }], runtime);
+    expect(first?.ok).toBe(true);
+    expect(prod.members('AEM-Authors')).toContain('omar@acme.com');
+    expect(reads.count).toBe(1);
+
+    // A re-check of omar that happened before that read: served by it, and already applied.
+    world.clock.advance(1_000);
+    const [again] = await applyBatch([recheck('p1:recheck', 'omar@acme.com', before)], runtime);
+    expect(again).toMatchObject({ ok: true, report: { targets: expect.arrayContaining([{ targetId: 'acme-prod-author', status: 'applied', outcome: expect.objectContaining({ applied: [] }) }]) } });
+    expect(reads.count).toBe(1);
+
+    // A newer event is read from UMAPI afresh and planned.
+    world.clock.advance(1_000);
+    await applyBatch([{ ...added('p2', 'omar@acme.com', 'AEM-Authors'), occurredAt: new Date(world.clock.now()).toISOString() }], runtime);
+    expect(reads.count).toBe(2);
+  });
+
+  it('plans again a user whose plan there did not complete', async () => {
+    const { world, runtime, prod, reads } = burstWorld();
+    const before = new Date(world.clock.now() - 30_000).toISOString();
+    prod.unreadable.add('aem-authors');
+    const [first] = await applyBatch([{ ...added('q1', 'omar@acme.com', 'AEM-Authors'), occurredAt: before }], runtime);
+    expect(first?.ok).toBe(false);
+
+    prod.unreadable.clear();
+    world.clock.advance(1_000);
+    const [again] = await applyBatch([recheck('q1:recheck', 'omar@acme.com', before)], runtime);
+    expect(again?.ok).toBe(true);
+    expect(reads.count).toBe(2);
+    expect(prod.members('AEM-Authors')).toContain('omar@acme.com');
+  });
+});
