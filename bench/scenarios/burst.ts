@@ -8,7 +8,7 @@
  */
 import { aemProfile, generateOrg, GENERATED_CLIENT_ID } from '../../local/fixtures/generate.js';
 import type { OrgFixture } from '../../local/fixtures/types.js';
-import { postChange, sleep, startBenchStack, STACK_AEM_IDS, STACK_CAMPAIGN_ID, type AddEvent, type RemovalEvent } from './stack-world.js';
+import { callsByEndpoint, postChange, sleep, startBenchStack, STACK_AEM_IDS, STACK_CAMPAIGN_ID, type AddEvent, type RemovalEvent } from './stack-world.js';
 import { membershipKey, presentMemberships, type Membership } from './watch.js';
 import { num, round, type Scenario } from './types.js';
 
@@ -109,13 +109,17 @@ export const burstScenario: Scenario = {
       let removalsAt: number | undefined;
       let convergedAt: number | undefined;
       let remaining = { go: burst.mustGo.length, come: burst.mustCome.length };
+      /** A few memberships still due, to look up in the stack's log. */
+      let stillDue: Membership[] = [];
       let progressAt = t0;
       while (convergedAt === undefined && performance.now() - t0 < timeoutS * 1000) {
         await sleep(num(flags, 'poll-ms'));
         if (sendErrors.length > 0) throw new Error(`burst: ${sendErrors.length} webhook posts failed, e.g. ${sendErrors[0]}`);
         const present = presentMemberships(stack, [...burst.mustGo, ...burst.mustCome]);
         const now = performance.now();
-        remaining = { go: burst.mustGo.filter((m) => present.has(membershipKey(m))).length, come: burst.mustCome.filter((m) => !present.has(membershipKey(m))).length };
+        const due = { go: burst.mustGo.filter((m) => present.has(membershipKey(m))), come: burst.mustCome.filter((m) => !present.has(membershipKey(m))) };
+        remaining = { go: due.go.length, come: due.come.length };
+        stillDue = [...due.go, ...due.come].slice(0, 5);
         if (sentAt !== undefined && remaining.go === 0) removalsAt ??= now;
         if (sentAt !== undefined && remaining.go === 0 && remaining.come === 0) convergedAt = now;
         if (now - progressAt > 15_000) {
@@ -158,7 +162,9 @@ export const burstScenario: Scenario = {
           converged
             ? `converged: every burst group in both AEM targets matches IMS after ${round(seconds, 1)} s (sending took ${round(((sentAt ?? endAt) - t0) / 1000, 1)} s)`
             : `DID NOT CONVERGE within ${timeoutS} s: ${remaining.go} removals and ${remaining.come} adds (target memberships, of ${burst.mustGo.length} and ${burst.mustCome.length}) still due${removalsAt === undefined ? '; the removals had not all landed either' : ''}`,
+          ...(converged ? [] : [`still due, e.g.: ${stillDue.map((m) => `${m.member} in ${m.group} (${m.targetId})`).join('; ')}`]),
           `calls in that time: UMAPI ${umapiRequests}, AEM ${(counts['aemProd'] ?? 0) + (counts['aemStage'] ?? 0)}, Campaign ${counts['campaign'] ?? 0}`,
+          `target calls by endpoint: ${callsByEndpoint(stack)}`,
         ],
       };
     } finally {

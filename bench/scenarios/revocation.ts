@@ -10,7 +10,7 @@
 import { CAMPAIGN_ROLES, campaignProfile, prng } from '../../local/fixtures/generate.js';
 import type { OrgFixture } from '../../local/fixtures/types.js';
 import type { ScheduleSummary } from '../../functions/doors/schedule.js';
-import { generatedStackFixture, postChange, sleep, startBenchStack, STACK_CAMPAIGN_ID, type BenchStack, type RemovalEvent } from './stack-world.js';
+import { callsByEndpoint, generatedStackFixture, postChange, sleep, startBenchStack, STACK_CAMPAIGN_ID, type RemovalEvent } from './stack-world.js';
 import { membershipKey, presentMemberships, type Membership } from './watch.js';
 import { num, quantile, round, type Scenario } from './types.js';
 
@@ -78,16 +78,6 @@ export function pickRemovals(fixture: OrgFixture, count: number, seed: number): 
   }
   if (picked.length < count) throw new Error(`revocation: the org has only ${picked.length} users with access to remove; lower --removals or raise --users`);
   return picked;
-}
-
-/** Every target simulator's requests since the counts were reset, by endpoint, busiest first. */
-function callsByEndpoint(stack: BenchStack['stack']): string {
-  const sims = { 'aem prod': stack.sims.aemProd, 'aem stage': stack.sims.aemStage, campaign: stack.sims.campaign };
-  const rows = Object.entries(sims).flatMap(([name, sim]) => Object.entries(sim.counts()).map(([endpoint, c]) => ({ what: `${name} ${endpoint}`, n: c.read + c.write })));
-  return rows
-    .sort((a, b) => b.n - a.n)
-    .map((r) => `${r.what} ${r.n}`)
-    .join(', ');
 }
 
 export const revocationScenario: Scenario = {

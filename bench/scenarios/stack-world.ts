@@ -151,3 +151,13 @@ export async function postChange(stack: Stack, door: 'adobeIo' | 'generic', chan
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every target simulator's requests since the counts were reset, by endpoint, busiest first. */
+export function callsByEndpoint(stack: Stack): string {
+  const sims = { 'aem prod': stack.sims.aemProd, 'aem stage': stack.sims.aemStage, campaign: stack.sims.campaign };
+  const rows = Object.entries(sims).flatMap(([name, sim]) => Object.entries(sim.counts()).map(([endpoint, c]) => ({ what: `${name} ${endpoint}`, n: c.read + c.write })));
+  return rows
+    .sort((a, b) => b.n - a.n)
+    .map((r) => `${r.what} ${r.n}`)
+    .join(', ');
+}
