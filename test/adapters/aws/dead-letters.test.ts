@@ -36,9 +36,10 @@ describe('dead-letter access (local-aws-sqs)', () => {
 
   it('receives, filters, sends back, deletes and releases, and depth follows', async () => {
     const access = createDeadLetterAccess(aws.clients.sqs, { dlqUrl: aws.env.DEAD_LETTER_QUEUE_URL, queueUrl: aws.env.QUEUE_URL });
-    const ada = delta({ user: { email: 'ada@acme.example' } });
-    const bob = delta({ user: { email: 'bob@acme.example' } });
-    const cyd = delta({ user: { email: 'cyd@acme.example' } });
+    // Users who left the org: their messages are grouped by user.
+    const ada = delta({ change: 'user.removed', user: { email: 'ada@acme.example' } });
+    const bob = delta({ change: 'user.removed', user: { email: 'bob@acme.example' } });
+    const cyd = delta({ change: 'user.removed', user: { email: 'cyd@acme.example' } });
     await park([ada, bob, cyd], ['not json at all']);
 
     const letters = await access.receive(50);

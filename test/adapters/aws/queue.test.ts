@@ -27,16 +27,16 @@ describe('SQS work queue (local-aws-sqs)', () => {
     expect(received?.MessageAttributes?.['requeuedFrom']?.StringValue).toBe('m-original');
   });
 
-  it('delivers a message whole, grouped by user, with kind and correlation id attributes', async () => {
+  it('delivers a message whole, grouped by the IMS group it changes, with kind and correlation id attributes', async () => {
     const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
-    const message = delta({ user: { email: 'Ada@Acme.example' } });
+    const message = delta({ user: { email: 'Ada@Acme.example' }, group: 'AEM-Authors' });
 
     await queue.send([message]);
     const [received, ...rest] = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
 
     expect(rest).toEqual([]);
     expect(WorkMessage.parse(JSON.parse(received?.Body ?? ''))).toEqual(message);
-    expect(received?.Attributes?.MessageGroupId).toBe('user:ada@acme.example');
+    expect(received?.Attributes?.MessageGroupId).toBe('grant:aem-authors');
     expect(received?.MessageAttributes?.['kind']?.StringValue).toBe('delta');
     expect(received?.MessageAttributes?.['correlationId']?.StringValue).toBe(message.correlationId);
   });
@@ -70,7 +70,7 @@ describe('SQS work queue (local-aws-sqs)', () => {
 
   it('sends more than 10 messages in several batches, all of them', async () => {
     const queue = createSqsWorkQueue(aws.clients.sqs, aws.env.QUEUE_URL);
-    const messages = Array.from({ length: 23 }, (_, i) => delta({ user: { email: `user${i}@acme.example` } }));
+    const messages = Array.from({ length: 23 }, (_, i) => delta({ change: 'user.removed', user: { email: `user${i}@acme.example` } }));
 
     await queue.send(messages);
     const received = await drain(aws.clients.sqs, aws.env.QUEUE_URL);
