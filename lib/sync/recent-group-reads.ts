@@ -1,7 +1,7 @@
 /**
- * UMAPI reads made by this container in the last minutes — group member lists and single users — so
- * that a burst of events about the same groups or users, spread over many SQS batches, reads each
- * group or user once instead of once per event.
+ * UMAPI reads made by this container in the last minutes — group member lists, single users and
+ * whole-org reads — so that a burst of events about the same groups or users, spread over many SQS
+ * batches, reads each group or user (or, in a small org, the org) once instead of once per event.
  *
  * A list read at R is the truth at R for everyone it holds: it serves an event that happened before
  * R (less a margin for clock skew between Adobe and us), never a later one. A user it does not hold
@@ -31,6 +31,8 @@ export interface RecentGroupReads {
    * group list's. A user it did not list is not known by it (a live org's read may miss someone).
    */
   putOrg(read: { readonly readAt: number; readonly users: readonly ImsUser[] }): void;
+  /** When the newest recent org read was made, if any. */
+  orgReadAt(now: number): number | undefined;
   /** How many pages the org's user list had when last counted (by the first page of a read), if within the last hour. */
   orgPages(now: number): number | undefined;
   noteOrgPages(pages: number, now: number): void;
@@ -98,6 +100,10 @@ export function createRecentGroupReads(): RecentGroupReads {
     },
     putOrg(read) {
       put(ORG_KEY, { readAt: read.readAt, members: read.users });
+    },
+    orgReadAt(now) {
+      const read = reads.get(ORG_KEY);
+      return read !== undefined && now - read.readAt <= GROUP_READ_TTL_MS ? read.readAt : undefined;
     },
     orgPages: (now) => (orgCount !== undefined && now - orgCount.at <= ORG_SIZE_TTL_MS ? orgCount.pages : undefined),
     noteOrgPages(pages, now) {

@@ -92,7 +92,10 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
       if (read !== undefined && joined.startedAt >= receivedBy) serve(read, unread());
       else if (read !== undefined) serve(read, unread().filter((key) => servedBy(read.readAt, latestEvent.get(key) ?? 0, rt.clock.now())));
     }
-    const waiting = unread();
+    // A user a recent org read would serve, yet did not list (gone from the org, or missed by a read
+    // of a changing org), is read on their own: reading the org again would not list them either.
+    const orgAt = recent.orgReadAt(rt.clock.now());
+    const waiting = unread().filter((key) => orgAt === undefined || !servedBy(orgAt, latestEvent.get(key) ?? 0, rt.clock.now()));
     if (waiting.length >= 2 && !orgReads.has(recent)) {
       await attempt(async () => {
         const read = readOrgIfCheaper(waiting.length, recent, rt);

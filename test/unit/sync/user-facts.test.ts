@@ -180,6 +180,21 @@ describe('reading the whole org for a burst', () => {
     expect(world.umapi.calls).toEqual({ getUser: 2 }); // the size is known: no page spent to learn it again
   });
 
+  it('reads a user a recent org read did not list on their own, without reading the org again', async () => {
+    const { world, runtime, pages } = pagedWorld(100);
+    const before = new Date(world.clock.now() - 30_000).toISOString();
+    await readFacts([recheck('r1', 'jane@acme.com', before), recheck('r2', 'li@acme.com', before), recheck('r3', 'sam@acme.com', before)], runtime);
+    world.umapi.calls = {};
+
+    // Neither is in the org: the read did not list them.
+    world.clock.advance(5_000);
+    const facts = await readFacts([recheck('r4', 'ghost@acme.com', before), recheck('r5', 'shade@acme.com', before)], runtime);
+
+    expect(world.umapi.calls).toEqual({ getUser: 2 });
+    expect(pages).toEqual([0]);
+    expect(facts.get('ghost@acme.com')).toMatchObject({ kind: 'gone' });
+  });
+
   it('reads a lone user on their own, never the org', async () => {
     const { world, runtime } = pagedWorld(100);
     await readFacts([recheck('r1', 'jane@acme.com', new Date(world.clock.now()).toISOString())], runtime);
