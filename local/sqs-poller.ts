@@ -162,8 +162,9 @@ export function groupOf(record: SQSRecord): string {
 
 /**
  * The next batch from the held records, formed as SQS forms a FIFO receive: as many records of one
- * message group as it can, then those of other groups ("SQS returns as many messages with the same
- * message group ID as possible", contracts/aws.md §4). Groups are taken in the order their first
+ * message group as it can, then those of other groups (AWS: given MaxNumberOfMessages, "SQS returns
+ * as many messages with the same message group ID as possible", knowledge center article
+ * sqs-fifo-messages-not-returned). Groups are taken in the order their first
  * record was received, each group's records in order, and no group a running batch holds. Once the
  * batch is full, the rest of a group it holds wait for it.
  */
