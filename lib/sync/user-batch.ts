@@ -155,8 +155,7 @@ async function managedFor(binding: TargetBinding, keyed: readonly Keyed[], rt: D
 
 async function planAndApply(binding: TargetBinding, managed: ManagedGroups, concerned: readonly Keyed[], rt: Deps): Promise<Map<UserWork, WorkInTarget>> {
   const target = binding.config;
-  const byKey = new Map<string, Keyed[]>();
-  for (const k of concerned) byKey.set(k.key, [...(byKey.get(k.key) ?? []), k]);
+  const byKey = byUser(concerned);
   const keys = [...byKey.keys()];
 
   const actual = await binding.adapter.readState({ groups: [...managed.values()].map((g) => g.name), users: keys });
