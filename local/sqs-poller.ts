@@ -13,12 +13,20 @@
  *
  * The group lock is the poller's own: local-aws-sqs hands out later messages of a group while an
  * earlier one is in flight (contracts/aws.md §4), where AWS never does. Such a message is held here
- * until the batch holding its group ends, then run in order; if that batch failed a record of the
- * group (or threw), the held ones are not run and not deleted: they come back after their
- * visibility timeout (their receive count has risen, as it would not in AWS), behind the failed
- * one when the emulator keeps that order. What the poller cannot see, it cannot hold: a later
- * message the emulator hands out only after such a failure may still run before the failed one
- * comes back. Records without a group (standard queue) are each a group of their own.
+ * until the batch holding its group ends, then run in order. If that batch failed a record of the
+ * group (or threw), the held ones are not run: with a visibility timeout to renew, they stay held
+ * until the failed records come back (whenever the worker's delay lets them) and then run behind
+ * them, as SQS would hand the group out again; a failed record that has not come back after twice
+ * the visibility timeout (parked, or delayed longer) is not waited for any more. Without one, the
+ * held ones are left to come back after their visibility timeout (their receive count has risen,
+ * as it would not in AWS). What the poller cannot see, it cannot hold: a later message the emulator
+ * hands out only after such a failure, when nothing of its group is held, may still run before the
+ * failed one comes back. Records without a group (standard queue) are each a group of their own.
+ *
+ * With a visibility timeout, the records of a running batch are renewed as held ones are: in AWS
+ * the queue's visibility timeout (720 s) outlasts the function's (120 s), so a batch that runs long
+ * never has its records handed out again; locally the timeout is short, so that a crashed batch
+ * comes back soon.
  */
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
@@ -27,7 +35,10 @@ export interface BatchReport {
   readonly size: number;
   readonly deleted: number;
   readonly failed: number;
-  /** Later records of a failed record's group, held behind this batch and left to come back (not run, not deleted). */
+  /**
+   * Later records of a failed record's group held behind this batch: not run until the failed ones
+   * come back (or, without a visibility timeout to renew, left to come back themselves).
+   */
   readonly leftHeld: number;
   /** Set when the handler threw (every record failed). */
   readonly error?: unknown;
@@ -190,8 +201,12 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const visibilityMs = options.visibilityTimeout === undefined ? undefined : options.visibilityTimeout * 1000;
   const holdBatches = visibilityMs === undefined ? 1 : Math.max(1, Math.floor(options.holdBatches ?? 1));
   const maxHeld = batchSize * concurrency * holdBatches;
-  /** When each held record was received or last had its visibility renewed. */
+  /** When each held or running record was received or last had its visibility renewed. */
   const freshSince = new WeakMap<SQSRecord, number>();
+  /** The records of the running batches. */
+  const inBatch = new Set<SQSRecord>();
+  /** Groups whose held records wait for failed records to come back: their ids in order, those back, since when. */
+  const blocked = new Map<string, { readonly awaiting: readonly string[]; readonly back: Map<string, SQSRecord>; readonly since: number }>();
   const region = options.region ?? 'us-east-1';
   const arn = queueArnOf(options.queueUrl, region);
   let stopped = false;
@@ -271,11 +286,15 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
-  /** Renews the visibility of records held for half of it; a record that could not be renewed comes back and is received again. */
+  /**
+   * Renews the visibility of records running, held or back for a blocked group, for half of it; a
+   * record that could not be renewed comes back and is received again.
+   */
   async function renewHeld(): Promise<void> {
     if (visibilityMs === undefined || options.visibilityTimeout === undefined) return;
     const now = Date.now();
-    const due = held.filter((record) => now - (freshSince.get(record) ?? now) >= visibilityMs / 2);
+    const kept = [...inBatch, ...held, ...[...blocked.values()].flatMap((b) => [...b.back.values()])];
+    const due = kept.filter((record) => now - (freshSince.get(record) ?? now) >= visibilityMs / 2);
     for (let start = 0; start < due.length; start += 10) {
       const chunk = due.slice(start, start + 10);
       try {
@@ -294,14 +313,57 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     }
   }
 
-  /** Keeps later copies in place: a message received again (its visibility ran out while held) keeps its turn, with the newest receipt handle. */
+  /**
+   * Keeps later copies in place: a message received again (its visibility ran out while held) keeps
+   * its turn, with the newest receipt handle. A failed record that came back goes to its blocked
+   * group, which is unblocked once all of them are back.
+   */
   function hold(records: readonly SQSRecord[]): void {
+    const now = Date.now();
     for (const record of records) {
-      freshSince.set(record, Date.now());
+      freshSince.set(record, now);
+      const group = groupOf(record);
+      const wait = blocked.get(group);
+      if (wait?.awaiting.includes(record.messageId)) {
+        wait.back.set(record.messageId, record);
+        if (wait.back.size === wait.awaiting.length) unblock(group);
+        continue;
+      }
       const at = held.findIndex((r) => r.messageId === record.messageId);
       if (at >= 0) held[at] = record;
       else held.push(record);
     }
+  }
+
+  /**
+   * Holds the later records of the failed records' groups until the failed ones come back; how many
+   * wait so. Without a visibility timeout to renew, they are released instead.
+   */
+  function holdBehind(failed: readonly SQSRecord[]): number {
+    const groups = new Set(failed.map(groupOf));
+    if (visibilityMs === undefined) return release(groups);
+    const now = Date.now();
+    for (const group of groups) {
+      blocked.set(group, { awaiting: failed.filter((r) => groupOf(r) === group).map((r) => r.messageId), back: new Map(), since: now });
+    }
+    return held.filter((r) => groups.has(groupOf(r))).length;
+  }
+
+  /** The failed records that came back go first, in their order, before the group's held records. */
+  function unblock(group: string): void {
+    const wait = blocked.get(group);
+    if (wait === undefined) return;
+    blocked.delete(group);
+    const back = wait.awaiting.flatMap((id) => wait.back.get(id) ?? []);
+    const first = held.findIndex((r) => groupOf(r) === group);
+    held.splice(first < 0 ? held.length : first, 0, ...back);
+  }
+
+  /** Stops waiting for failed records that have not come back after twice the visibility timeout. */
+  function unblockOverdue(): void {
+    if (visibilityMs === undefined) return;
+    const now = Date.now();
+    for (const [group, wait] of blocked) if (now - wait.since >= 2 * visibilityMs) unblock(group);
   }
 
   /** Leaves the held records of these groups to come back after their visibility timeout; how many. */
@@ -315,7 +377,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
    * Runs one batch; the groups it failed a record of (a held later record of them must not run
    * before the failed one comes back). Throws when a delete fails: then every group counts as failed.
    */
-  async function runBatch(records: SQSRecord[]): Promise<{ failedGroups: Set<string>; report: Omit<BatchReport, 'leftHeld'> }> {
+  async function runBatch(records: SQSRecord[]): Promise<{ failed: SQSRecord[]; report: Omit<BatchReport, 'leftHeld'> }> {
     batches += 1;
     let response: SQSBatchResponse | undefined;
     try {
@@ -326,21 +388,21 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         timeoutMs === undefined ? undefined : { getRemainingTimeInMillis: () => Math.max(0, startedAt + timeoutMs - Date.now()) },
       );
     } catch (error) {
-      return { failedGroups: new Set(records.map(groupOf)), report: { size: records.length, deleted: 0, failed: records.length, error } };
+      return { failed: records, report: { size: records.length, deleted: 0, failed: records.length, error } };
     }
     const done = new Set(succeededRecords(records, response));
     await remove([...done]);
-    const failedGroups = new Set(records.filter((r) => !done.has(r)).map(groupOf));
-    return { failedGroups, report: { size: records.length, deleted: done.size, failed: records.length - done.size } };
+    return { failed: records.filter((r) => !done.has(r)), report: { size: records.length, deleted: done.size, failed: records.length - done.size } };
   }
 
   function start(records: SQSRecord[]): void {
     const groups = new Set(records.map(groupOf));
     for (const group of groups) busyGroups.add(group);
+    for (const record of records) inBatch.add(record);
     const batch = runBatch(records)
       .then(
-        ({ failedGroups, report }) => {
-          const leftHeld = failedGroups.size > 0 ? release(failedGroups) : 0;
+        ({ failed, report }) => {
+          const leftHeld = failed.length > 0 ? holdBehind(failed) : 0;
           options.onBatch?.({ ...report, leftHeld });
         },
         (error: unknown) => {
@@ -352,6 +414,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       .catch((error: unknown) => options.onError?.(error))
       .finally(() => {
         for (const group of groups) busyGroups.delete(group);
+        for (const record of records) inBatch.delete(record);
         running.delete(batch);
         batchEnded();
       });
@@ -361,7 +424,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   /** Starts batches from the held records while a slot is free and some group is not busy. */
   function dispatch(): void {
     while (!stopped && running.size < concurrency) {
-      const { batch, rest } = nextBatch(held, busyGroups, batchSize);
+      const { batch, rest } = nextBatch(held, blocked.size === 0 ? busyGroups : new Set([...busyGroups, ...blocked.keys()]), batchSize);
       if (batch.length === 0) return;
       held = rest;
       start(batch);
@@ -370,11 +433,14 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
 
   async function loop(): Promise<void> {
     while (!stopped) {
+      unblockOverdue();
       dispatch();
       await renewHeld();
-      // Backpressure: nothing more is received once enough is held, nor, unless holding ahead, while every slot is busy.
-      if (held.length >= maxHeld || (running.size >= concurrency && holdBatches === 1)) {
-        await pause(held.length > 0 && visibilityMs !== undefined ? visibilityMs / 4 : undefined);
+      // Backpressure: nothing more is received once enough is held (records waiting for a failed one
+      // to come back do not count), nor, unless holding ahead, while every slot is busy.
+      const ready = blocked.size === 0 ? held.length : held.filter((r) => !blocked.has(groupOf(r))).length;
+      if (ready >= maxHeld || (running.size >= concurrency && holdBatches === 1)) {
+        await pause(visibilityMs !== undefined && (held.length > 0 || running.size > 0) ? visibilityMs / 4 : undefined);
         continue;
       }
       const covered = waiters;

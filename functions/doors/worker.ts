@@ -1,12 +1,15 @@
 /**
  * The worker's door: an SQS batch → the batch's work messages, applied together → per-record failures.
  *
- * FIFO order: once a record fails, the later records of the same message group (the same user)
- * are reported failed too, so they come back after it; their effects, if applied, are idempotent,
- * and last writer wins decides between changes whatever their order (removals are applied from
- * their events at once by design). A throttled target or UMAPI *delays* its record (visibility set
- * to the wait asked for, spread at random: `throttleDelaySeconds`); other retryable failures back off exponentially by receive count. Neither
- * fails fast toward the dead-letter queue.
+ * FIFO order: once a record fails, the later records of the same message group are reported failed
+ * too, so they come back after it; their effects, if applied, are idempotent, and last writer wins
+ * decides between changes whatever their order (removals are applied from their events at once by
+ * design). A throttled target or UMAPI *delays* its record (visibility set to the wait asked for,
+ * spread at random: `throttleDelaySeconds`); other retryable failures back off exponentially by
+ * receive count. Neither fails fast toward the dead-letter queue. The later records of the group get
+ * the same delay: left to the queue's visibility timeout (720 s), they would hold their whole
+ * message group that long: "inflight messages block delivery of available messages within the same
+ * message group" (AWS knowledge center, sqs-fifo-messages-not-returned).
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { WorkMessage } from '../../lib/domain/messages.js';
@@ -46,6 +49,9 @@ const MAX_RETRY_DELAY_SECONDS = 900;
 /** Fresh rounds of receives a waiting record gets before it is parked: with 16 receives a round, days of outage. */
 const DEFAULT_MAX_REQUEUES = 6;
 
+/** A record's outcome here: done (applied, parked or requeued), or left for SQS to bring back, after `delayedSeconds` if it was delayed. */
+type Settled = { readonly done: true } | { readonly done: false; readonly delayedSeconds?: number };
+
 /** The FIFO message group of a record; records without one (standard queues) are each their own. */
 const groupOf = (record: SQSRecord): string => record.attributes.MessageGroupId ?? `message:${record.messageId}`;
 
@@ -70,37 +76,50 @@ export function createWorkerHandler(deps: WorkerDeps) {
     // The whole batch at once: its removals first, then one read and one write per changed group per target.
     const results = await applyBatch(runnable.map((r) => r.message), runtime, budget);
     const applied = new Map(runnable.map(({ record, message }, i) => [record.messageId, { message, result: results[i] }]));
+    /** The delay given to the first failed record of a group: its later records get the same, so they come back with it. */
+    const groupDelays = new Map<string, number>();
     for (const record of event.Records) {
       if (parked.has(record.messageId)) continue;
+      const group = groupOf(record);
       const entry = applied.get(record.messageId);
-      const done = !failedGroups.has(groupOf(record)) && entry?.result !== undefined && (await settleRecord(record, entry.message, entry.result));
-      if (!done) {
+      if (failedGroups.has(group)) {
         failed.push(record.messageId);
-        failedGroups.add(groupOf(record));
+        const seconds = groupDelays.get(group);
+        if (seconds !== undefined) await delayRecord(record, seconds);
+        continue;
+      }
+      const settled = entry?.result !== undefined ? await settleRecord(record, entry.message, entry.result) : { done: false as const };
+      if (!settled.done) {
+        failed.push(record.messageId);
+        failedGroups.add(group);
+        if (settled.delayedSeconds !== undefined) groupDelays.set(group, settled.delayedSeconds);
       }
     }
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
-  /** True when the record is done here (applied, parked or requeued); false to let SQS bring it back. */
-  async function settleRecord(record: SQSRecord, message: WorkMessage, result: MessageResult): Promise<boolean> {
+  /**
+   * Done when the record is settled here (applied, parked or requeued); not done lets SQS bring it
+   * back, after `delayedSeconds` when it was delayed.
+   */
+  async function settleRecord(record: SQSRecord, message: WorkMessage, result: MessageResult): Promise<Settled> {
     log.appendKeys({ correlationId: message.correlationId, messageId: record.messageId, workId: message.id, kind: message.kind });
     try {
       if (result.ok) {
         log.info('work applied', { targets: result.report.targets.map((t) => `${t.targetId}:${t.status}`) });
-        return true;
+        return { done: true };
       }
       const error = result.error;
       const policy = retryPolicyOf(error);
       const reason = error instanceof Error ? error.message : String(error);
-      if (!policy.retryable) return await park(record, reason);
+      if (!policy.retryable) return { done: await park(record, reason) };
       const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
       if (policy.parkAfterReceives !== undefined && receives >= policy.parkAfterReceives) {
-        return await park(record, `still refused after ${receives} attempts: ${reason}`);
+        return { done: await park(record, `still refused after ${receives} attempts: ${reason}`) };
       }
-      if (await requeueIfLastReceive(record, error)) return true;
-      await onFailure(record, error);
-      return false;
+      if (await requeueIfLastReceive(record, error)) return { done: true };
+      const delayedSeconds = await onFailure(record, error);
+      return delayedSeconds === undefined ? { done: false } : { done: false, delayedSeconds };
     } finally {
       log.removeKeys(['correlationId', 'messageId', 'workId', 'kind']);
     }
@@ -165,7 +184,8 @@ export function createWorkerHandler(deps: WorkerDeps) {
     return parsed.data;
   }
 
-  async function onFailure(record: SQSRecord, error: unknown): Promise<void> {
+  /** The seconds the record was delayed for, if it was. */
+  async function onFailure(record: SQSRecord, error: unknown): Promise<number | undefined> {
     const waitMs = error instanceof WorkFailedError || error instanceof ThrottledError ? error.retryAfterMs : undefined;
     const { retryable } = retryPolicyOf(error);
     const reason = error instanceof Error ? error.message : String(error);
@@ -173,16 +193,26 @@ export function createWorkerHandler(deps: WorkerDeps) {
       metrics.count('ThrottleWaits');
       const seconds = throttleDelaySeconds(waitMs, deps.random ?? Math.random);
       log.warn('throttled: record delayed', { seconds, reason });
-      await deps.delay(record.receiptHandle, seconds).catch((e: unknown) => log.warn('could not delay the record', { error: String(e) }));
-    } else if (retryable) {
+      return delayRecord(record, seconds);
+    }
+    if (retryable) {
       log.warn('work failed, will be retried', { reason, receiveCount: record.attributes.ApproximateReceiveCount });
-      if (deps.retryDelaySeconds !== undefined) {
-        const receives = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
-        const seconds = Math.min(MAX_RETRY_DELAY_SECONDS, deps.retryDelaySeconds * 2 ** (receives - 1));
-        await deps.delay(record.receiptHandle, seconds).catch((e: unknown) => log.warn('could not delay the record', { error: String(e) }));
-      }
-    } else {
-      log.error('work cannot be applied: it will reach the dead-letter queue after its last receive', { reason });
+      if (deps.retryDelaySeconds === undefined) return undefined;
+      const receives = Math.max(1, Number(record.attributes.ApproximateReceiveCount) || 1);
+      return delayRecord(record, Math.min(MAX_RETRY_DELAY_SECONDS, deps.retryDelaySeconds * 2 ** (receives - 1)));
+    }
+    log.error('work cannot be applied: it will reach the dead-letter queue after its last receive', { reason });
+    return undefined;
+  }
+
+  /** Hides the record for `seconds`; the seconds when that worked. */
+  async function delayRecord(record: SQSRecord, seconds: number): Promise<number | undefined> {
+    try {
+      await deps.delay(record.receiptHandle, seconds);
+      return seconds;
+    } catch (error) {
+      log.warn('could not delay the record', { messageId: record.messageId, error: String(error) });
+      return undefined;
     }
   }
 }

@@ -146,6 +146,52 @@ describe('worker door', () => {
     expect(world.metrics.total('ThrottleWaits')).toBe(1);
   });
 
+  it('delays the later records of a throttled record’s message group as long as it, so they never hold the group for the visibility timeout', async () => {
+    const world = demoRuntime();
+    world.umapi.failure = 'throttled';
+    const delays: { receiptHandle: string; seconds: number }[] = [];
+    const handler = createWorkerHandler({ runtime: world.runtime, delay: async (receiptHandle, seconds) => void delays.push({ receiptHandle, seconds }), random: () => 0.5 });
+    const added: DeltaMessage = { ...removed('e3', 'omar@acme.com'), change: 'membership.added', group: 'AEM-Authors' };
+    const revoked = (id: string, email: string): DeltaMessage => ({ ...removed(id, email), change: 'membership.removed', group: 'AEM-Authors' });
+    // m1 waits for UMAPI; m2 (applied from its event) and m3 are later in its group; m4 is in another group.
+    const result = await handler({
+      Records: [
+        record('m1', added, 'grant:AEM-Authors'),
+        record('m2', revoked('e4', 'jane@acme.com'), 'grant:AEM-Authors'),
+        record('m3', { ...added, id: 'e5', user: { email: 'li@acme.com' } }, 'grant:AEM-Authors'),
+        record('m4', revoked('e6', 'sam@acme.com'), 'revoke:AEM-Authors'),
+      ],
+    });
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }, { itemIdentifier: 'm3' }]);
+    expect(delays).toEqual([
+      { receiptHandle: 'rh-m1', seconds: 45 },
+      { receiptHandle: 'rh-m2', seconds: 45 },
+      { receiptHandle: 'rh-m3', seconds: 45 },
+    ]);
+    expect(world.metrics.total('ThrottleWaits')).toBe(1);
+  });
+
+  it('leaves the later records of a failed group to the visibility timeout when the failed one could not be delayed', async () => {
+    const world = demoRuntime();
+    world.umapi.failure = 'throttled';
+    const tried: string[] = [];
+    const handler = createWorkerHandler({
+      runtime: world.runtime,
+      delay: async (receiptHandle) => {
+        tried.push(receiptHandle);
+        throw new Error('SQS down');
+      },
+      random: () => 0,
+    });
+    const added: DeltaMessage = { ...removed('e3', 'omar@acme.com'), change: 'membership.added', group: 'AEM-Authors' };
+    const result = await handler({ Records: [record('m1', added, 'grant:AEM-Authors'), record('m2', removed('e4', 'sam@acme.com'), 'grant:AEM-Authors')] });
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
+    expect(tried).toEqual(['rh-m1']);
+    expect(world.log.lines.some((l) => l.level === 'warn' && l.message === 'could not delay the record')).toBe(true);
+  });
+
   it('spreads throttled records: the wait asked for plus up to as much again at random, never doubled per receive', async () => {
     const world = demoRuntime();
     world.umapi.failure = 'throttled';

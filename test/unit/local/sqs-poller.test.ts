@@ -42,6 +42,8 @@ function message(id: string, group?: string): Message {
  */
 function fakeSqs(script: readonly Message[][]) {
   let receives = 0;
+  /** Answers of the receives after the script, pushed by the test while the poller runs. */
+  const later: Message[][] = [];
   const deleted: string[] = [];
   /** Each ChangeMessageVisibilityBatch: the ids renewed and the timeout asked. */
   const renewed: { ids: string[]; seconds: number | undefined }[] = [];
@@ -50,7 +52,7 @@ function fakeSqs(script: readonly Message[][]) {
   const client = {
     async send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
       if (command instanceof ReceiveMessageCommand) {
-        const answer = script[receives] ?? [];
+        const answer = script[receives] ?? later.shift() ?? [];
         receives += 1;
         if (options?.abortSignal) {
           signals.push(options.abortSignal);
@@ -78,6 +80,8 @@ function fakeSqs(script: readonly Message[][]) {
     renewed,
     signals,
     receives: () => receives,
+    /** The next receive after the script (and after earlier pushes) answers these. */
+    push: (messages: Message[]) => void later.push(messages),
     /** Resolves once `count` receives have been answered. */
     receivesReach(count: number): Promise<void> {
       if (receives >= count) return Promise.resolve();
@@ -390,7 +394,7 @@ describe('the local SQS poller, forming batches as SQS does', () => {
     worker.release('m0');
   });
 
-  it('renews the visibility of records held for half of it, so holding never makes them come back early', async () => {
+  it('renews the visibility of records held or running for half of it, so holding never makes them come back early', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
       const sqs = fakeSqs([[message('a1', 'a')], [message('a2', 'a'), message('a3', 'a')]]);
@@ -402,7 +406,8 @@ describe('the local SQS poller, forming batches as SQS does', () => {
       await vi.advanceTimersByTimeAsync(9_000);
       expect(sqs.renewed).toEqual([]);
       await vi.advanceTimersByTimeAsync(6_000); // past half of 20 s
-      expect(sqs.renewed).toEqual([{ ids: ['a2', 'a3'], seconds: 20 }]);
+      // a1 runs that long (renewed as in AWS, where the visibility timeout outlasts the function's).
+      expect(sqs.renewed).toEqual([{ ids: ['a1', 'a2', 'a3'], seconds: 20 }]);
 
       worker.release('a1');
       await worker.started('a2');
@@ -414,5 +419,92 @@ describe('the local SQS poller, forming batches as SQS does', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  describe('behind a failed record', () => {
+    /** Fails each id in `failOnce` the first time it runs; the first batch waits for `first`. */
+    function failingOnce(failOnce: Iterable<string>) {
+      const left = new Set(failOnce);
+      const first = deferred();
+      const batches: string[][] = [];
+      const ran = new Map<number, Deferred>();
+      const batchRan = (n: number) => ran.get(n) ?? ran.set(n, deferred()).get(n)!;
+      const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+        const ids = event.Records.map((r) => r.messageId);
+        batches.push(ids);
+        if (batches.length === 1) await first.promise;
+        const failed = ids.filter((id) => left.delete(id));
+        batchRan(batches.length).resolve();
+        return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+      };
+      return { handler, batches, first, ran: (n: number) => batchRan(n).promise };
+    }
+
+    it('holds the later records of its group until it comes back, then hands them over behind it', async () => {
+      const sqs = fakeSqs([[message('g1', 'g'), message('g2', 'g')], [message('g3', 'g'), message('h1', 'h')]]);
+      // As the worker reports them: g1 failed, and g2 after it in its group.
+      const worker = failingOnce(['g1', 'g2']);
+      const reports: number[] = [];
+      const poller = poll({ sqs: sqs.client, handler: worker.handler, concurrency: 1, visibilityTimeout: 30, holdBatches: 2, onBatch: (r) => reports.push(r.leftHeld) });
+
+      await sqs.receivesReach(2); // g3 is held behind g1,g2; h1 waits for the slot
+      worker.first.resolve();
+      await worker.ran(2);
+      expect(worker.batches).toEqual([['g1', 'g2'], ['h1']]);
+      await sqs.receivesReach(sqs.receives() + 3);
+      expect(worker.batches).toHaveLength(2); // g3 waits: g1 is not back
+      expect(sqs.deleted).toEqual(['h1']);
+
+      sqs.push([message('g1', 'g')]);
+      await sqs.receivesReach(sqs.receives() + 3);
+      expect(worker.batches).toHaveLength(2); // g2 is not back either
+      sqs.push([message('g2', 'g')]);
+      await worker.ran(3);
+      await poller.idle();
+
+      expect(worker.batches[2]).toEqual(['g1', 'g2', 'g3']);
+      expect([...sqs.deleted].sort()).toEqual(['g1', 'g2', 'g3', 'h1']);
+      expect(reports).toEqual([1, 0, 0]);
+    });
+
+    it('stops waiting for a failed record that has not come back after twice the visibility timeout', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      try {
+        const sqs = fakeSqs([[message('g1', 'g')], [message('g2', 'g')]]);
+        const worker = failingOnce(['g1']);
+        const poller = poll({ sqs: sqs.client, handler: worker.handler, concurrency: 1, visibilityTimeout: 20, holdBatches: 2 });
+
+        await sqs.receivesReach(2);
+        worker.first.resolve();
+        await worker.ran(1);
+        await vi.advanceTimersByTimeAsync(39_000);
+        expect(worker.batches).toEqual([['g1']]); // g1 was parked, say: it never comes back
+        await vi.advanceTimersByTimeAsync(2_000);
+        await worker.ran(2);
+        const idle = poller.idle();
+        await vi.advanceTimersByTimeAsync(1_000);
+        await idle;
+
+        expect(worker.batches).toEqual([['g1'], ['g2']]);
+        expect(sqs.deleted).toEqual(['g2']);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('without a visibility timeout to renew, leaves them to come back on their own', async () => {
+      const sqs = fakeSqs([[message('g1', 'g')], [message('g2', 'g')]]);
+      const worker = failingOnce(['g1']);
+      const reports: number[] = [];
+      const poller = poll({ sqs: sqs.client, handler: worker.handler, concurrency: 2, onBatch: (r) => reports.push(r.leftHeld) });
+
+      await sqs.receivesReach(2);
+      worker.first.resolve();
+      await poller.idle();
+
+      expect(worker.batches).toEqual([['g1']]);
+      expect(sqs.deleted).toEqual([]);
+      expect(reports).toEqual([1]);
+    });
   });
 });
