@@ -374,8 +374,8 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   }
 
   /**
-   * Runs one batch; the groups it failed a record of (a held later record of them must not run
-   * before the failed one comes back). Throws when a delete fails: then every group counts as failed.
+   * Runs one batch; the records it failed (a held later record of their groups must not run
+   * before they come back). Throws when a delete fails: then every group counts as failed.
    */
   async function runBatch(records: SQSRecord[]): Promise<{ failed: SQSRecord[]; report: Omit<BatchReport, 'leftHeld'> }> {
     batches += 1;
@@ -458,8 +458,10 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         continue;
       }
       if (messages.length === 0) {
-        // dispatch() leaves nothing held when no batch runs, so idle is "nothing running".
-        if (running.size === 0 && held.length === 0) for (const resolve of covered) resolve();
+        // Idle: nothing running and nothing received left, held or back for a blocked group (a failed
+        // record not back yet is the queue's, as any delayed message is).
+        const keeping = held.length > 0 || [...blocked.values()].some((b) => b.back.size > 0);
+        if (running.size === 0 && !keeping) for (const resolve of covered) resolve();
         else waiters.push(...covered);
         if (wait === 0 && (waiters.length === 0 || running.size > 0)) await pause(EMPTY_PAUSE_MS);
         continue;

@@ -467,6 +467,25 @@ describe('the local SQS poller, forming batches as SQS does', () => {
       expect(reports).toEqual([1, 0, 0]);
     });
 
+    it('is not idle while a failed record that came back waits for the rest of its batch', async () => {
+      const sqs = fakeSqs([[message('g1', 'g'), message('g2', 'g')]]);
+      const worker = failingOnce(['g1', 'g2']);
+      const poller = poll({ sqs: sqs.client, handler: worker.handler, concurrency: 1, visibilityTimeout: 30 });
+      worker.first.resolve();
+      await worker.ran(1);
+
+      sqs.push([message('g1', 'g')]);
+      let idle = false;
+      const idled = poller.idle().then(() => void (idle = true));
+      await sqs.receivesReach(sqs.receives() + 3);
+      expect(idle).toBe(false); // g1 is back and kept, waiting for g2
+
+      sqs.push([message('g2', 'g')]);
+      await idled;
+      expect(worker.batches).toEqual([['g1', 'g2'], ['g1', 'g2']]);
+      expect([...sqs.deleted].sort()).toEqual(['g1', 'g2']);
+    });
+
     it('stops waiting for a failed record that has not come back after twice the visibility timeout', async () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
       try {
