@@ -3,6 +3,12 @@
  * one plan, one write per changed group carrying every user's adds and removes (the adapter's
  * fewest calls). A burst of changes thus costs per batch, not per event.
  *
+ * A work about one group is planned for that group alone: a removal from G (the event's proof), and
+ * an addition to a managed G (the user read from UMAPI, then only G planned). So a batch of additions
+ * to G reads G's member list once instead of every user's memberships, and leaves the users' other
+ * groups to their own events and to the reconciliation. A re-check, a hint or an event about a group
+ * this target does not manage (one that carries a product profile) plans the user's whole state.
+ *
  * Each membership keeps the fact it comes from (its event's time and id): last writer wins per
  * (target, user, group) exactly as when events are applied one by one. Each event is claimed and
  * completed per target on its own, and fails only with what failed for its user.
@@ -16,7 +22,7 @@ import { planTarget } from '../domain/plan.js';
 import type { TargetPlan } from '../domain/plan-types.js';
 import type { TargetActual } from '../domain/state.js';
 import { IncompleteReadError, SyncError } from '../errors.js';
-import { applyPlanSlice, DISABLED_STATE, type Decision, type Fact, type TargetOutcome } from './apply-plan.js';
+import { applyPlanSlice, type Decision, type Fact, type TargetOutcome } from './apply-plan.js';
 import { unchangedDecisions } from './decisions.js';
 import { managedGroupsOf } from './managed-groups.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
@@ -49,7 +55,10 @@ type Deps = Pick<SyncRuntime, 'config' | 'stores' | 'clock' | 'metrics' | 'log' 
 interface Keyed {
   readonly work: UserWork;
   readonly key: string;
-  /** The target's folded name of the group a `removed-from` fact is about. */
+  /**
+   * The target's folded name of the one group the work is planned for: the group a `removed-from`
+   * fact left, or the managed group an addition event is about. Absent: the user's whole state.
+   */
   readonly only?: string;
 }
 
@@ -61,8 +70,9 @@ export async function applyUsersInTarget(binding: TargetBinding, works: readonly
   for (const work of works) {
     const key = work.fact.kind === 'present' ? userKeyOf(work.fact.user, target) : keyFromReference(work.message, binding);
     if (key !== undefined) {
-      const only = work.fact.kind === 'removed-from' ? foldName(targetGroupName(target, work.fact.group)) : undefined;
-      if (work.fact.kind !== 'removed-from' || isManagedName(target, work.fact.group)) keyed.push({ work, key, ...(only ? { only } : {}) });
+      const group = groupOfWork(work, target);
+      const only = group === undefined ? undefined : foldName(targetGroupName(target, group));
+      if (work.fact.kind !== 'removed-from' || only !== undefined) keyed.push({ work, key, ...(only ? { only } : {}) });
       else results.set(work, { status: 'not-concerned' });
     } else if (work.fact.kind === 'present') {
       // A user with access always has the attribute: without it, they cannot log in to this target.
@@ -83,6 +93,27 @@ export async function applyUsersInTarget(binding: TargetBinding, works: readonly
     }
   }
   return works.map((work) => results.get(work) ?? { status: 'not-concerned' });
+}
+
+/**
+ * The IMS group a work is planned for alone, if any: the group a removal left, when this target
+ * manages it; the managed group an addition event is about. Undefined for a removal from a group
+ * this target does not manage (nothing to do here), and for whole-state work.
+ */
+function groupOfWork({ message, fact }: UserWork, target: TargetBinding['config']): string | undefined {
+  if (fact.kind === 'removed-from') return isManagedName(target, fact.group) ? fact.group : undefined;
+  const addition = fact.kind === 'present' && message.kind === 'delta' && message.change === 'membership.added';
+  return addition && message.group !== undefined && isManagedName(target, message.group) ? message.group : undefined;
+}
+
+/** The groups a user's plan is limited to: those of their works, when every one is about one group; else undefined (whole state). */
+function scopeOf(entries: readonly Keyed[]): Set<string> | undefined {
+  const groups = new Set<string>();
+  for (const { only } of entries) {
+    if (only === undefined) return undefined;
+    groups.add(only);
+  }
+  return groups;
 }
 
 const byUser = (keyed: readonly Keyed[]): Map<string, Keyed[]> => {
@@ -114,7 +145,8 @@ function rememberAppliedFacts(targetId: string, concerned: readonly Keyed[], res
   if (applied === undefined) return;
   for (const [key, entries] of byUser(concerned)) {
     const whole = newestWholeFact(entries);
-    if (whole === undefined) continue;
+    // A plan limited to some groups did not apply the whole fact.
+    if (whole === undefined || scopeOf(entries) !== undefined) continue;
     const done = entries.every(({ work }) => {
       const result = results.get(work);
       return result?.status === 'applied' && result.outcome.failed.length === 0 && result.outcome.deferred === 0;
@@ -124,8 +156,8 @@ function rememberAppliedFacts(targetId: string, concerned: readonly Keyed[], res
 }
 
 /**
- * The managed groups the works look at. Removals from G alone: those G. Otherwise every managed
- * group a user can be in. AEM: the configured names, the instance's own IMS groups and the users'
+ * The managed groups the works look at. Works each about one group G (removals, additions): those
+ * G. Otherwise every managed group a user can be in. AEM: the configured names, the instance's own IMS groups and the users'
  * IMS groups cover them (no org-wide read). Campaign: the groups named by the org's profiles and
  * those the sync managed before; once a reconciliation has remembered them, no `GET groups` call
  * (5 a minute) is needed, so a user who left the org is revoked with no UMAPI call.
@@ -134,13 +166,14 @@ async function managedFor(binding: TargetBinding, keyed: readonly Keyed[], rt: D
   const target = binding.config;
   const candidates = new Set<string>();
   for (const { work } of keyed) {
-    if (work.fact.kind === 'removed-from') candidates.add(work.fact.group);
+    const group = groupOfWork(work, target);
+    if (group !== undefined) candidates.add(group);
     if (work.fact.kind === 'present') for (const name of work.fact.user.groups) candidates.add(name);
   }
-  const removalsOnly = keyed.every((k) => k.only !== undefined);
-  if (removalsOnly) {
+  const anyPresent = keyed.some((k) => k.work.fact.kind === 'present');
+  if (keyed.every((k) => k.only !== undefined)) {
     const wanted = new Set(keyed.map((k) => k.only));
-    const managed = await managedGroupsOf(binding, candidates, rt, { remember: false });
+    const managed = await managedGroupsOf(binding, candidates, rt, { remember: anyPresent });
     return new Map([...managed].filter(([folded]) => wanted.has(folded)));
   }
   if (target.kind === 'aem') {
@@ -149,7 +182,6 @@ async function managedFor(binding: TargetBinding, keyed: readonly Keyed[], rt: D
     const remembered = await rt.stores.managedGroups.list(target.id, target.associationMask);
     for (const name of rt.orgGroups.peek() ?? (remembered.length > 0 ? [] : await rt.orgGroups.get())) candidates.add(name);
   }
-  const anyPresent = keyed.some((k) => k.work.fact.kind === 'present');
   return managedGroupsOf(binding, candidates, rt, { remember: anyPresent });
 }
 
@@ -163,31 +195,39 @@ async function planAndApply(binding: TargetBinding, managed: ManagedGroups, conc
   const presentUsers: ImsUser[] = [];
   /** Users known only by removals from some groups: nothing else about them is planned, nor their disabled state. */
   const partial = new Set<string>();
+  /** Users whose plan is limited to some groups (`scopeOf`): elsewhere they keep what they have. */
+  const scoped = new Map<string, Set<string>>();
   for (const [key, entries] of byKey) {
     const whole = newestWholeFact(entries);
+    let wanted = new Set<string>();
     if (whole?.fact.kind === 'present') {
       presentUsers.push(whole.fact.user);
-      desired.set(key, new Set(desiredMembers([whole.fact.user], target, managed, rt.config.identity).get(key) ?? []));
-    } else if (whole?.fact.kind === 'gone') {
-      desired.set(key, new Set());
-    } else {
+      wanted = new Set(desiredMembers([whole.fact.user], target, managed, rt.config.identity).get(key) ?? []);
+    } else if (whole === undefined) {
       partial.add(key);
-      const left = new Set(entries.map((e) => e.only));
-      const keeps = new Set<string>();
-      for (const [group, state] of actual.groups) if (state.status === 'known' && state.members.has(key) && !left.has(group)) keeps.add(group);
-      desired.set(key, keeps);
     }
+    const scope = scopeOf(entries);
+    if (scope === undefined) {
+      desired.set(key, wanted);
+      continue;
+    }
+    scoped.set(key, scope);
+    const limited = new Set([...wanted].filter((group) => scope.has(group)));
+    for (const [group, state] of actual.groups) if (state.status === 'known' && state.members.has(key) && !scope.has(group)) limited.add(group);
+    desired.set(key, limited);
   }
   const planned = planTarget({ target, managed, desired, actual, scope: keys, access: accessKeys(presentUsers, target, rt.config.identity) });
   const plan: TargetPlan = { ...planned, disable: planned.disable.filter((k) => !partial.has(k)), enable: planned.enable.filter((k) => !partial.has(k)) };
 
   const factOf = (member: string, group: string): Fact => factFor(byKey.get(member) ?? concerned, foldName(group));
+  // A scoped plan decided nothing about the user's other groups: what it kept there is no IMS fact.
+  const decided = (d: Decision): boolean => scoped.get(d.member)?.has(foldName(d.group)) ?? true;
   const decisions: Decision[] = [
-    ...unchangedDecisions(plan, actual, desired, keys.filter((k) => !partial.has(k))),
+    ...unchangedDecisions(plan, actual, desired, keys.filter((k) => !partial.has(k))).filter(decided),
     ...removalDecisions(plan, actual, concerned.filter((k) => partial.has(k.key))),
   ];
   const outcome = await applyPlanSlice(plan, plan.deferred, { binding, factOf }, rt, decisions);
-  return new Map(concerned.map((k) => [k.work, resultOf(k, outcome, plan, target.kind, partial.has(k.key))]));
+  return new Map(concerned.map((k) => [k.work, resultOf(k, outcome, plan, target.kind)]));
 }
 
 /** The newest present/gone fact among a user's works, if any: it decides the user's whole state. */
@@ -218,10 +258,13 @@ function removalDecisions(plan: TargetPlan, actual: TargetActual, removals: read
   return decisions;
 }
 
-/** One work's share of the target's outcome: its user's changes, and a failure if any of them, or a group it needed, failed. */
-function resultOf(k: Keyed, outcome: TargetOutcome, plan: TargetPlan, kind: 'aem' | 'campaign', partial: boolean): WorkInTarget {
+/**
+ * One work's share of the target's outcome: its user's changes (for a work about one group, that
+ * group's and the user's disabled state), and a failure if any of them, or a group it needed, failed.
+ */
+function resultOf(k: Keyed, outcome: TargetOutcome, plan: TargetPlan, kind: 'aem' | 'campaign'): WorkInTarget {
   const mine = (change: { member: string; group?: string }) =>
-    change.member === k.key && (!partial || k.only === undefined || foldName(change.group ?? DISABLED_STATE) === k.only);
+    change.member === k.key && (k.only === undefined || change.group === undefined || foldName(change.group) === k.only);
   const failed = outcome.failed.filter(mine);
   const targetId = outcome.targetId;
   if (failed.length > 0) return { status: 'failed', failure: failureOfChanges(targetId, failed) };

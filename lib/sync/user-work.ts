@@ -10,7 +10,9 @@
  * event removed.
  *
  * Then adds and hints read the truth (one UMAPI read per user, however many of their events the
- * batch holds, or one group member list for several of them: `user-facts.ts`) and are planned user-centrically: granting access is never urgent enough to skip the read.
+ * batch holds, or one group member list for several of them: `user-facts.ts`): granting access is
+ * never urgent enough to skip the read. An addition to G is then planned for G alone, a hint or
+ * re-check for the user's whole state.
  *
  * Both steps are coalesced per target (`user-batch.ts`): one read, one plan, one write per changed group.
  */

@@ -1,8 +1,8 @@
 /**
  * Removal first, and bursts paid per batch — with the REAL webhook and worker roots over the
  * emulators and the simulators: a removal lands while UMAPI cannot be read at all, its re-check
- * follows once UMAPI answers, and a burst of removals from one group costs one read of that group
- * and one write per target.
+ * follows once UMAPI answers, and a burst of removals from, or additions to, one group costs one
+ * read of that group and one write per target.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,30 @@ describe('a burst, paid per batch', () => {
     for (const email of users) expect(world.aemProd.control.members('AEM-Authors')).not.toContain(email);
     const counts = world.aemProd.counts();
     expect(counts['POST rw.html']?.write).toBe(1); // one removeMembers carrying all eight
+    expect(counts['GET rw.json']?.read).toBe(1); // AEM-Authors' member list, not eight users' own
+  });
+
+  it('adds eight users to one group with one read of the group and one write per target, their other groups untouched', async () => {
+    const users = Array.from({ length: 8 }, (_, i) => `grant-${i}@acme.com`);
+    for (const [i, email] of users.entries()) {
+      world.ims.org.addUser({ id: `G${i}@AdobeID`, email, type: 'federatedID', groups: [PROD_PROFILE] });
+      world.aemProd.control.login(email, ['AEM-DAM-Users']); // in IMS no longer: left to its own event or the reconciliation
+    }
+    for (const email of users) world.ims.org.addUserToGroup(email, 'AEM-Authors');
+    await post(users.map((email, i) => ({ id: `burst-add-${i}`, type: 'membership.added', user: { email }, group: 'AEM-Authors' })));
+    world.aemProd.resetCounts();
+
+    // Additions read UMAPI: a budget the earlier tests' re-checks cannot have spent keeps this about target calls.
+    const fast = await world.runtime({ settings: await world.settings({ SYNC_CONFIG: await world.configVariant(FAST_UMAPI_BUDGET) }) });
+    const fastWorker = createWorkerHandler({ runtime: fast, delay: (handle, seconds) => fast.queue.changeVisibility(handle, seconds) });
+    const batch = await world.work.poll(fastWorker, { visibilitySeconds: 30, max: 10 });
+
+    expect(batch.records).toHaveLength(8);
+    expect(batch.failed).toEqual([]);
+    for (const email of users) expect(world.aemProd.control.members('AEM-Authors')).toContain(email);
+    for (const email of users) expect(world.aemProd.control.members('AEM-DAM-Users')).toContain(email);
+    const counts = world.aemProd.counts();
+    expect(counts['POST rw.html']?.write).toBe(1); // one addMembers carrying all eight
     expect(counts['GET rw.json']?.read).toBe(1); // AEM-Authors' member list, not eight users' own
   });
 });

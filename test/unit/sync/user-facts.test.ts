@@ -249,20 +249,33 @@ describe('planning a user once for the works one read serves', () => {
   it('does not read a target again for a later work whose fact is no newer than one applied there in full', async () => {
     const { world, runtime, prod, reads } = burstWorld();
     const before = new Date(world.clock.now() - 30_000).toISOString();
-    const [first] = await applyBatch([{ ...added('p1', 'omar@acme.com', 'AEM-Authors'), occurredAt: before }], runtime);
+    const [first] = await applyBatch([recheck('p0', 'omar@acme.com', before)], runtime);
     expect(first?.ok).toBe(true);
     expect(prod.members('AEM-Authors')).toContain('omar@acme.com');
     expect(reads.count).toBe(1);
 
-    // A re-check of omar that happened before that read: served by it, and already applied.
+    // An addition of omar that happened before that read: served by it, and already applied.
     world.clock.advance(1_000);
-    const [again] = await applyBatch([recheck('p1:recheck', 'omar@acme.com', before)], runtime);
+    const [again] = await applyBatch([{ ...added('p1', 'omar@acme.com', 'AEM-Authors'), occurredAt: before }], runtime);
     expect(again).toMatchObject({ ok: true, report: { targets: expect.arrayContaining([{ targetId: 'acme-prod-author', status: 'applied', outcome: expect.objectContaining({ applied: [] }) }]) } });
     expect(reads.count).toBe(1);
 
     // A newer event is read from UMAPI afresh and planned.
     world.clock.advance(1_000);
     await applyBatch([{ ...added('p2', 'omar@acme.com', 'AEM-Authors'), occurredAt: new Date(world.clock.now()).toISOString() }], runtime);
+    expect(reads.count).toBe(2);
+  });
+
+  it('does not take an addition, planned for its group alone, for the whole fact: a re-check plans the user again', async () => {
+    const { world, runtime, reads } = burstWorld();
+    const before = new Date(world.clock.now() - 30_000).toISOString();
+    const [first] = await applyBatch([{ ...added('r1', 'omar@acme.com', 'AEM-Authors'), occurredAt: before }], runtime);
+    expect(first?.ok).toBe(true);
+    expect(reads.count).toBe(1);
+
+    world.clock.advance(1_000);
+    const [again] = await applyBatch([recheck('r1:recheck', 'omar@acme.com', before)], runtime);
+    expect(again?.ok).toBe(true);
     expect(reads.count).toBe(2);
   });
 

@@ -209,3 +209,66 @@ describe('applyWork: deltas and hints for one user', () => {
     expect(world.umapi.calls.listGroupUsers).toBe(1);
   });
 });
+
+describe('an addition is planned for its group alone', () => {
+  /** The demo world where omar joined AEM-Authors and, with no event seen yet, left AEM-DAM-Users; prod's read scopes are kept. */
+  function drifted() {
+    const world = demoRuntime();
+    const omar = world.fixture.users.find((u) => u.email === 'omar@acme.com');
+    if (omar === undefined) throw new Error('demo org has no omar');
+    omar.groups = [...omar.groups.filter((g) => g !== 'AEM-DAM-Users'), 'AEM-Authors'];
+    const prod = world.target('acme-prod-author');
+    const read = prod.readState.bind(prod);
+    const scopes: string[][] = [];
+    prod.readState = async (scope) => {
+      scopes.push([...scope.groups]);
+      return read(scope);
+    };
+    return { world, prod, scopes };
+  }
+  const addedToAuthors = (id: string, email: string) => delta({ id, change: 'membership.added', user: { email }, group: 'AEM-Authors' });
+
+  it('reads and writes only that group, and leaves the user\'s other groups, undecided, to their own events', async () => {
+    const { world, prod, scopes } = drifted();
+    await applyWork(addedToAuthors('add-1', 'omar@acme.com'), world.runtime);
+
+    expect(prod.members('AEM-Authors')).toContain('omar@acme.com');
+    expect(prod.members('AEM-DAM-Users')).toContain('omar@acme.com');
+    expect(scopes).toEqual([['AEM-Authors']]);
+    // Nothing recorded for the group it did not plan: an older removal from AEM-DAM-Users still applies.
+    expect(world.stores.versions.versions.has('acme-prod-author|omar@acme.com|aem-dam-users')).toBe(false);
+    expect(world.stores.versions.versions.get('acme-prod-author|omar@acme.com|aem-authors')).toMatchObject({ present: true });
+  });
+
+  it('adds many users to the group with one read of that group and one write', async () => {
+    const { world, prod, scopes } = drifted();
+    const li = world.fixture.users.find((u) => u.email === 'li@acme.com');
+    li?.groups.push('AEM-Authors');
+    prod.state.groups.get('aem-authors')?.members.delete('li@acme.com');
+    prod.applyCalls.length = 0;
+
+    const results = await applyBatch([addedToAuthors('add-1', 'omar@acme.com'), addedToAuthors('add-2', 'li@acme.com')], world.runtime);
+
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    expect(prod.members('AEM-Authors')).toEqual(expect.arrayContaining(['li@acme.com', 'omar@acme.com']));
+    expect(scopes).toEqual([['AEM-Authors']]);
+    expect(prod.applyCalls).toEqual([expect.objectContaining({ changes: [{ group: 'AEM-Authors', add: ['li@acme.com', 'omar@acme.com'], remove: [] }] })]);
+  });
+
+  it('is not applied when UMAPI says the user left the group since: the read is newer than the event', async () => {
+    const { world, prod } = drifted();
+    const omar = world.fixture.users.find((u) => u.email === 'omar@acme.com');
+    if (omar) omar.groups = omar.groups.filter((g) => g !== 'AEM-Authors');
+    await applyWork(addedToAuthors('add-1', 'omar@acme.com'), world.runtime);
+    expect(prod.members('AEM-Authors')).not.toContain('omar@acme.com');
+  });
+
+  it('a re-check of the user, or an addition to a group that carries a profile, plans their whole state', async () => {
+    const { world, prod, scopes } = drifted();
+    await applyWork(delta({ id: 'add-p', change: 'membership.added', user: { email: 'omar@acme.com' }, group: 'AEM Managed Services - acme-prod-author' }), world.runtime);
+
+    expect(scopes[0]).toEqual(expect.arrayContaining(['AEM-Authors', 'AEM-DAM-Users']));
+    expect(prod.members('AEM-Authors')).toContain('omar@acme.com');
+    expect(prod.members('AEM-DAM-Users')).not.toContain('omar@acme.com');
+  });
+});
