@@ -3,19 +3,13 @@
  * A claim is an IN_PROGRESS item with a lease; a finished one is DONE and kept long enough to
  * cover every redelivery (SQS retention and DLQ replays: 14 days, contracts/aws.md §2).
  */
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { IdempotencyOutcome, IdempotencyStore } from '../sync/ports.js';
-import { dynamoFailure, epochSeconds, isConditionFailed, isExpired, keyPart, parseItem, type TableRef } from './table.js';
+import { batchGet, batchWrite, dynamoFailure, epochSeconds, isConditionFailed, isExpired, keyPart, parseItem, type TableRef } from './table.js';
 
 const DAY_MS = 86_400_000;
-
-/** Keys one BatchGetItem request may ask for (the DynamoDB API reference: 100). */
-const BATCH_GET_KEYS = 100;
-
-/** Rounds of BatchGetItem's UnprocessedKeys retried before answering without them. */
-const UNPROCESSED_ROUNDS = 3;
 
 export interface IdempotencyStoreOptions {
   /** How long a DONE record is kept (default 15 days: longer than the 14 days a message can live). */
@@ -92,18 +86,13 @@ export function createDynamoIdempotencyStore(table: TableRef, clock: Clock, opti
       return 'in-progress';
     },
 
-    async complete(eventId, targetId) {
+    async complete(eventIds, targetId) {
       const now = clock.now();
-      try {
-        await table.dynamo.send(
-          new PutCommand({
-            TableName: table.tableName,
-            Item: { ...key(eventId, targetId), status: 'DONE', completedAt: now, expiresAt: epochSeconds(now + retentionMs) },
-          }),
-        );
-      } catch (error) {
-        throw dynamoFailure('PutItem (idempotency done)', error);
-      }
+      // Unconditional: a DONE record replaces the claim. BatchWriteItem refuses one key twice in a request.
+      const items = [...new Set(eventIds)].map((eventId) => ({
+        PutRequest: { Item: { ...key(eventId, targetId), status: 'DONE', completedAt: now, expiresAt: epochSeconds(now + retentionMs) } },
+      }));
+      await batchWrite(table, items, (ms) => clock.sleep(ms));
     },
 
     async release(eventId, targetId) {
@@ -128,30 +117,12 @@ export function createDynamoIdempotencyStore(table: TableRef, clock: Clock, opti
       if (eventIds.length === 0 || targetIds.length === 0) return new Set();
       const keys = [...new Set(eventIds)].flatMap((e) => targetIds.map((t) => key(e, t)));
       const done = new Set<string>();
-      for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
-        for (const item of await batchGet(keys.slice(start, start + BATCH_GET_KEYS))) {
-          if (isExpired(item, clock.now()) || item['status'] !== 'DONE') continue;
-          done.add(`${String(item['pk'])}|${String(item['sk'])}`);
-        }
+      // Keys DynamoDB left unprocessed after a few rounds count as absent: not done.
+      for (const item of (await batchGet(table, keys, 'idempotency')).items) {
+        if (isExpired(item, clock.now()) || item['status'] !== 'DONE') continue;
+        done.add(`${String(item['pk'])}|${String(item['sk'])}`);
       }
       return new Set(eventIds.filter((e) => targetIds.every((t) => done.has(`${key(e, t).pk}|${key(e, t).sk}`))));
     },
   };
-
-  /** The items of these keys that exist; keys DynamoDB left unprocessed after a few rounds count as absent (not done). */
-  async function batchGet(keys: readonly { pk: string; sk: string }[]): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let pending: Record<string, unknown>[] = [...keys];
-    for (let round = 0; round < UNPROCESSED_ROUNDS && pending.length > 0; round += 1) {
-      let answer;
-      try {
-        answer = await table.dynamo.send(new BatchGetCommand({ RequestItems: { [table.tableName]: { Keys: pending, ConsistentRead: true } } }));
-      } catch (error) {
-        throw dynamoFailure('BatchGetItem (idempotency)', error);
-      }
-      items.push(...(answer.Responses?.[table.tableName] ?? []));
-      pending = answer.UnprocessedKeys?.[table.tableName]?.Keys ?? [];
-    }
-    return items;
-  }
 }

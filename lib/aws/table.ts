@@ -7,7 +7,7 @@
  * and no UpdateTimeToLive (contracts/aws.md §4). TTL (`expiresAt`, epoch seconds) is switched on in
  * CloudFormation only, and deletes lazily, so every reader checks expiry in code too (§3).
  */
-import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { ProtocolError, TargetUnavailableError } from '../errors.js';
 
@@ -111,4 +111,33 @@ export async function batchWrite(
       });
     }
   }
+}
+
+/** Keys one BatchGetItem request may ask for (the DynamoDB API reference: 100). */
+const BATCH_GET_KEYS = 100;
+/** Rounds of BatchGetItem's UnprocessedKeys retried before answering without them. */
+const UNPROCESSED_ROUNDS = 3;
+
+/**
+ * BatchGetItem (consistent reads) in chunks of 100, asking again for unprocessed keys a few rounds.
+ * Returns the items found and the keys still unprocessed: each caller decides what those mean.
+ */
+export async function batchGet(table: TableRef, keys: readonly Item[], what: string): Promise<{ items: Item[]; unprocessed: Item[] }> {
+  const items: Item[] = [];
+  const unprocessed: Item[] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+    let pending: Item[] = keys.slice(start, start + BATCH_GET_KEYS);
+    for (let round = 0; round < UNPROCESSED_ROUNDS && pending.length > 0; round += 1) {
+      let answer;
+      try {
+        answer = await table.dynamo.send(new BatchGetCommand({ RequestItems: { [table.tableName]: { Keys: pending, ConsistentRead: true } } }));
+      } catch (error) {
+        throw dynamoFailure(`BatchGetItem (${what})`, error);
+      }
+      items.push(...(answer.Responses?.[table.tableName] ?? []));
+      pending = answer.UnprocessedKeys?.[table.tableName]?.Keys ?? [];
+    }
+    unprocessed.push(...pending);
+  }
+  return { items, unprocessed };
 }

@@ -3,11 +3,12 @@
  * Last-writer-wins on the IMS time of the change, written with one conditional put
  * (contracts/aws.md §3), so late or duplicated deltas, and snapshots older than a delta, lose.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TargetUnavailableError } from '../errors.js';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { MembershipVersion, VersionStore } from '../sync/ports.js';
-import { dynamoFailure, epochSeconds, isConditionFailed, isExpired, keyPart, parseItem, type TableRef } from './table.js';
+import { batchGet, dynamoFailure, epochSeconds, isConditionFailed, isExpired, keyPart, parseItem, type TableRef } from './table.js';
 
 const DAY_MS = 86_400_000;
 
@@ -29,16 +30,19 @@ export function createDynamoVersionStore(table: TableRef, clock: Clock, options:
   const retentionMs = options.retentionMs ?? 30 * DAY_MS;
 
   return {
-    async get(targetId, userKey, group) {
-      let answer;
-      try {
-        answer = await table.dynamo.send(new GetCommand({ TableName: table.tableName, Key: key(targetId, userKey, group), ConsistentRead: true }));
-      } catch (error) {
-        throw dynamoFailure('GetItem (version)', error);
-      }
-      if (!answer.Item || isExpired(answer.Item, clock.now())) return undefined;
-      const item = parseItem(VersionItem, answer.Item, 'version');
-      return { at: item.at, eventId: item.eventId, present: item.present };
+    async get(targetId, members) {
+      if (members.length === 0) return [];
+      const keys = members.map(({ userKey, group }) => key(targetId, userKey, group));
+      const { items, unprocessed } = await batchGet(table, [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()], 'version');
+      // A version not read is not "none": the caller would take a newer write for absent.
+      if (unprocessed.length > 0) throw new TargetUnavailableError('dynamodb', `DynamoDB BatchGetItem left ${unprocessed.length} versions unread`);
+      const found = new Map(items.map((item) => [`${String(item['pk'])}|${String(item['sk'])}`, item]));
+      return keys.map((k) => {
+        const item = found.get(`${k.pk}|${k.sk}`);
+        if (item === undefined || isExpired(item, clock.now())) return undefined;
+        const parsed = parseItem(VersionItem, item, 'version');
+        return { at: parsed.at, eventId: parsed.eventId, present: parsed.present };
+      });
     },
 
     async putIfNewer(targetId, userKey, group, version: MembershipVersion) {

@@ -23,7 +23,7 @@ export function rehearsalOf(rt: SyncRuntime): Rehearsal {
   const stores: Stores = {
     idempotency: { begin: async () => 'started', complete: async () => undefined, release: async () => undefined, doneEverywhere: async () => new Set() },
     // Reads stay real: a change a newer event already made is left out, as in the real run.
-    versions: { get: (...key) => rt.stores.versions.get(...key), putIfNewer: async () => true },
+    versions: { get: (...keys) => rt.stores.versions.get(...keys), putIfNewer: async () => true },
     deferred: {
       put: async (records) => {
         for (const record of records) deferred.set(record.targetId, [...(deferred.get(record.targetId) ?? []), record]);

@@ -133,16 +133,19 @@ export async function applyPlanSlice(
  */
 async function repairOvertaken(applied: readonly AppliedChange[], ctx: ApplyContext, deps: Deps): Promise<{ applied: AppliedChange[]; failed: FailedChange[] }> {
   const targetId = ctx.binding.config.id;
-  const overtaken = await mapLimit(applied, STORE_CONCURRENCY, async (change) => {
+  const checked = applied.flatMap((change) => {
     const row = change.op === 'disable' || change.op === 'enable' ? DISABLED_STATE : change.group;
-    if (change.op === 'wire' || row === undefined) return undefined;
-    const stored = await deps.stores.versions.get(targetId, change.member, row);
+    return change.op === 'wire' || row === undefined ? [] : [{ change, row }];
+  });
+  // One read for all of them (BatchGetItem), not one each.
+  const stored = await deps.stores.versions.get(targetId, checked.map(({ change, row }) => ({ userKey: change.member, group: row })));
+  const undo = checked.flatMap(({ change, row }, i) => {
+    const version = stored[i];
     const ours = change.op === 'add' || change.op === 'disable';
     const fact = ctx.factOf(change.member, row);
-    const newer = stored !== undefined && (stored.at !== fact.at || stored.eventId !== fact.eventId);
-    return newer && stored.present !== ours ? change : undefined;
+    const newer = version !== undefined && (version.at !== fact.at || version.eventId !== fact.eventId);
+    return newer && version.present !== ours ? [change] : [];
   });
-  const undo = overtaken.filter((c): c is AppliedChange => c !== undefined);
   if (undo.length === 0) return { applied: [], failed: [] };
   const changes = new Map<string, { group: string; add: string[]; remove: string[] }>();
   for (const change of undo) {

@@ -71,7 +71,7 @@ export async function forEachTarget(
       await rt.stores.idempotency.release(eventId, targetId);
       return undefined;
     }
-    await rt.stores.idempotency.complete(eventId, targetId);
+    await rt.stores.idempotency.complete([eventId], targetId);
     return outcome === 'not-concerned' ? { targetId, status: 'not-concerned' } : { targetId, status: 'applied', outcome };
   }
   if (failures.length > 0) throw new WorkFailedError(failures);

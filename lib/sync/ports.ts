@@ -15,7 +15,8 @@ export type IdempotencyOutcome = 'started' | 'already-done' | 'in-progress';
 export interface IdempotencyStore {
   /** Claim (event, target) for `leaseMs`; a lease that expired may be claimed again. */
   begin(eventId: string, targetId: string, leaseMs: number): Promise<IdempotencyOutcome>;
-  complete(eventId: string, targetId: string): Promise<void>;
+  /** Mark these events done in the target, together (one DynamoDB request per 25). */
+  complete(eventIds: readonly string[], targetId: string): Promise<void>;
   /** Give the claim back after a failure, so a redelivery can try again at once. */
   release(eventId: string, targetId: string): Promise<void>;
   /** The events among `eventIds` already completed in every one of `targetIds` (a read: claims nothing). */
@@ -30,8 +31,8 @@ export interface MembershipVersion {
 }
 
 export interface VersionStore {
-  /** The newest applied state of (target, user, group), if any. */
-  get(targetId: string, userKey: string, group: string): Promise<MembershipVersion | undefined>;
+  /** The newest applied state of each (target, user, group), if any, in the order asked (one request per 100). */
+  get(targetId: string, members: readonly { readonly userKey: string; readonly group: string }[]): Promise<(MembershipVersion | undefined)[]>;
   /** Record a state only if newer than the stored one (conditional write); false when a newer one is there. */
   putIfNewer(targetId: string, userKey: string, group: string, version: MembershipVersion): Promise<boolean>;
 }

@@ -106,6 +106,11 @@ function groupOfWork({ message, fact }: UserWork, target: TargetBinding['config'
   return addition && message.group !== undefined && isManagedName(target, message.group) ? message.group : undefined;
 }
 
+/** False only when a work certainly changes nothing in this target: a removal from a group it does not manage. */
+export function mayConcern(target: TargetBinding['config'], work: UserWork): boolean {
+  return work.fact.kind !== 'removed-from' || groupOfWork(work, target) !== undefined;
+}
+
 /** The groups a user's plan is limited to: those of their works, when every one is about one group; else undefined (whole state). */
 function scopeOf(entries: readonly Keyed[]): Set<string> | undefined {
   const groups = new Set<string>();

@@ -15,15 +15,18 @@
  * re-check for the user's whole state.
  *
  * Both steps are coalesced per target (`user-batch.ts`): one read, one plan, one write per changed group.
+ * The removals' target calls are marked urgent: where one process runs several batches against an
+ * instance, they take its next free call slots before other work does (`targets/call-priority.ts`).
  */
 import { createHash } from 'node:crypto';
 import { mapLimit } from '../concurrency.js';
 import { foldName } from '../domain/ims.js';
 import type { DeltaMessage, HintMessage } from '../domain/messages.js';
 import { SyncError } from '../errors.js';
+import { asUrgent } from '../targets/call-priority.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
 import type { TargetReport, WorkReport } from './per-target.js';
-import { applyUsersInTarget, type UserFact, type UserMessage, type UserWork, type WorkInTarget } from './user-batch.js';
+import { applyUsersInTarget, mayConcern, type UserFact, type UserMessage, type UserWork, type WorkInTarget } from './user-batch.js';
 import { readFacts } from './user-facts.js';
 import { claimLeaseMs, withinBudget, type WorkBudget } from './work-budget.js';
 import { toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
@@ -53,7 +56,8 @@ export async function applyUserWork(messages: readonly UserMessage[], rt: Deps, 
     const fact = message.kind === 'delta' ? removalProvedByEvent(message) : undefined;
     return fact === undefined ? [] : [{ index, work: { message, fact } }];
   });
-  const urgentProgress = await applyInEveryTarget(urgent.map((u) => u.work), rt, budget);
+  // Their target calls go before any other work's waiting in this process (`call-priority.ts`).
+  const urgentProgress = await asUrgent(() => applyInEveryTarget(urgent.map((u) => u.work), rt, budget));
   const rechecks: { index: number; hint: HintMessage }[] = [];
   urgent.forEach(({ index, work }, i) => {
     const progress = urgentProgress[i];
@@ -154,11 +158,18 @@ async function inTarget(binding: TargetBinding, works: readonly UserWork[], prog
   const targetId = binding.config.id;
   const claimed: number[] = [];
   try {
-    const claims = await mapLimit(works, CLAIM_CONCURRENCY, (work) =>
-      rt.stores.idempotency.begin(work.message.id, targetId, claimLeaseMs(budget, rt.clock.now())).catch((error: unknown) => ({ error })),
-    );
+    // A work that certainly changes nothing here (a removal from a group this target does not manage) needs no claim.
+    const candidates: { i: number; work: UserWork }[] = [];
+    for (const [i, work] of works.entries()) {
+      if (mayConcern(binding.config, work)) candidates.push({ i, work });
+      else progress[i]?.reports.push({ targetId, status: 'not-concerned' });
+    }
+    const claims = await mapLimit(candidates, CLAIM_CONCURRENCY, async ({ i, work }) => ({
+      i,
+      claim: await rt.stores.idempotency.begin(work.message.id, targetId, claimLeaseMs(budget, rt.clock.now())).catch((error: unknown) => ({ error })),
+    }));
     let refused: { error: unknown } | undefined;
-    for (const [i, claim] of claims.entries()) {
+    for (const { i, claim } of claims) {
       if (typeof claim === 'object') refused ??= claim;
       else if (claim === 'already-done') progress[i]?.reports.push({ targetId, status: 'already-done' });
       else if (claim === 'in-progress') progress[i]?.failures.push({ targetId, reason: 'another delivery of this event is being applied', retryable: true });
@@ -169,7 +180,7 @@ async function inTarget(binding: TargetBinding, works: readonly UserWork[], prog
     if (claimed.length === 0) return;
     const mine = claimed.map((i) => works[i]).filter((w): w is UserWork => w !== undefined);
     const outcomes = await withinBudget(budget, targetId, binding.config.kind, rt.clock.now(), () => applyUsersInTarget(binding, mine, rt));
-    await Promise.all(claimed.map((i, n) => record(i, outcomes[n] ?? { status: 'not-concerned' })));
+    await record(claimed.map((i, n) => ({ i, result: outcomes[n] ?? { status: 'not-concerned' } })));
   } catch (error) {
     // The whole target failed (down, out of time, a store failure): every work not settled here fails, claimed ones are released.
     const failure = toTargetFailure(targetId, error);
@@ -184,17 +195,25 @@ async function inTarget(binding: TargetBinding, works: readonly UserWork[], prog
     }
   }
 
-  async function record(i: number, result: WorkInTarget): Promise<void> {
-    const work = works[i];
-    if (work === undefined) return;
-    if (result.status === 'failed') {
-      await rt.stores.idempotency.release(work.message.id, targetId);
-      rt.log.warn('target failed', { targetId, workId: work.message.id, reason: result.failure.reason, retryable: result.failure.retryable });
-      progress[i]?.failures.push(result.failure);
-      return;
-    }
-    await rt.stores.idempotency.complete(work.message.id, targetId);
-    progress[i]?.reports.push(result.status === 'applied' ? { targetId, status: 'applied', outcome: result.outcome } : { targetId, status: 'not-concerned' });
+  /** Failed works are released one by one; the others are completed together, then reported. */
+  async function record(settled: readonly { i: number; result: WorkInTarget }[]): Promise<void> {
+    const done: { i: number; eventId: string; report: TargetReport }[] = [];
+    await Promise.all(
+      settled.map(async ({ i, result }) => {
+        const work = works[i];
+        if (work === undefined) return;
+        if (result.status !== 'failed') {
+          done.push({ i, eventId: work.message.id, report: result.status === 'applied' ? { targetId, status: 'applied', outcome: result.outcome } : { targetId, status: 'not-concerned' } });
+          return;
+        }
+        await rt.stores.idempotency.release(work.message.id, targetId);
+        rt.log.warn('target failed', { targetId, workId: work.message.id, reason: result.failure.reason, retryable: result.failure.retryable });
+        progress[i]?.failures.push(result.failure);
+      }),
+    );
+    if (done.length === 0) return;
+    await rt.stores.idempotency.complete(done.map((d) => d.eventId), targetId);
+    for (const { i, report } of done) progress[i]?.reports.push(report);
   }
 }
 

@@ -31,8 +31,8 @@ export function memoryIdempotency(now: () => number): IdempotencyStore & { claim
       claims.set(key(eventId, targetId), { status: 'IN_PROGRESS', until: now() + leaseMs });
       return 'started';
     },
-    async complete(eventId, targetId) {
-      claims.set(key(eventId, targetId), { status: 'DONE', until: Infinity });
+    async complete(eventIds, targetId) {
+      for (const eventId of eventIds) claims.set(key(eventId, targetId), { status: 'DONE', until: Infinity });
     },
     async release(eventId, targetId) {
       claims.delete(key(eventId, targetId));
@@ -48,8 +48,8 @@ export function memoryVersions(): VersionStore & { versions: Map<string, Members
   const key = (t: string, u: string, g: string) => `${t}|${u}|${g.toLowerCase()}`;
   return {
     versions,
-    async get(t, u, g) {
-      return versions.get(key(t, u, g));
+    async get(t, members) {
+      return members.map(({ userKey, group }) => versions.get(key(t, userKey, group)));
     },
     async putIfNewer(t, u, g, version) {
       const current = versions.get(key(t, u, g));

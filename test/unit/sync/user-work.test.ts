@@ -4,6 +4,7 @@ import { applyBatch, applyWork } from '../../../lib/sync/apply-work.js';
 import { WorkFailedError } from '../../../lib/sync/work-errors.js';
 import { createOrgGroupNames } from '../../../lib/sync/org-groups.js';
 import { reconcile } from '../../../lib/sync/reconcile.js';
+import { isUrgent } from '../../../lib/targets/call-priority.js';
 import { demoConfig, demoRuntime } from '../../support/runtime.js';
 
 const delta = (over: Partial<DeltaMessage> & Pick<DeltaMessage, 'change' | 'user'>): DeltaMessage => ({
@@ -89,6 +90,38 @@ describe('applyWork: deltas and hints for one user', () => {
     const rechecked = await applyWork(recheck, world.runtime);
     expect(rechecked.targets.find((t) => t.targetId === 'acme-prod-author')?.status).toBe('applied');
     expect(world.umapi.calls.getUser).toBe(1);
+  });
+
+  it("a removal's target calls are marked urgent, so a shared limiter runs them first; an addition's are not", async () => {
+    const world = demoRuntime();
+    world.fixture.users.find((u) => u.email === 'omar@acme.com')?.groups.push('AEM-Authors');
+    const prod = world.target('acme-prod-author');
+    const apply = prod.apply.bind(prod);
+    const urgent: boolean[] = [];
+    prod.apply = async (slice) => {
+      urgent.push(isUrgent());
+      return apply(slice);
+    };
+    await applyBatch(
+      [
+        delta({ id: 'rm', change: 'membership.removed', user: { email: 'li@acme.com' }, group: 'AEM-DAM-Users' }),
+        delta({ id: 'add', change: 'membership.added', user: { email: 'omar@acme.com' }, group: 'AEM-Authors' }),
+      ],
+      world.runtime,
+    );
+    expect(urgent).toEqual([true, false]);
+  });
+
+  it('a removal from a group the other targets do not manage claims nothing there: they are not concerned', async () => {
+    const world = demoRuntime();
+    const report = await applyWork(delta({ change: 'membership.removed', user: { email: 'li@acme.com' }, group: 'AEM-DAM-Users' }), world.runtime);
+
+    expect(report.targets.map((t) => [t.targetId, t.status])).toEqual([
+      ['acme-campaign', 'not-concerned'],
+      ['acme-prod-author', 'applied'],
+      ['acme-stage-author', 'not-concerned'],
+    ]);
+    expect([...world.stores.idempotency.claims.keys()]).toEqual(['evt-1|acme-prod-author']);
   });
 
   it('a removal from a group that only a profile grants changes nothing at once and leaves it to the re-check', async () => {
