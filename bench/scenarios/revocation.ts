@@ -193,6 +193,19 @@ export const revocationScenario: Scenario = {
       const targetCalls = callsByEndpoint(stack);
       const end = reconcileEnd as { at: number; summary?: ScheduleSummary; error?: string } | undefined;
 
+      // Per target: from the webhook's answer to the membership gone there, so the slowest target shows.
+      const byTarget = new Map<string, number[]>();
+      removals.forEach((removal, i) => {
+        const acceptedAt = accepted[i] ?? 0;
+        for (const m of removal.gone) {
+          const at = doneAt.get(membershipKey(m));
+          if (at !== undefined) byTarget.set(m.targetId, [...(byTarget.get(m.targetId) ?? []), Math.max(0, at - acceptedAt)]);
+        }
+      });
+      const perTarget = [...byTarget]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([targetId, ms]) => `${targetId} ${ms.length} memberships, p50 ${round(quantile(ms, 0.5), 0)} ms, p99 ${round(quantile(ms, 0.99), 0)} ms`)
+        .join('; ');
       const p = (q: number): number => round(quantile(latencies, q), 0);
       const floorP50 = quantile(floors, 0.5);
       const floorMax = floors.length > 0 ? Math.max(...floors) : Number.NaN;
@@ -221,6 +234,7 @@ export const revocationScenario: Scenario = {
         notes: [
           `${count - unfinished}/${count} removals landed in every target; ${unfinished} had not ${flags['timeout-s']} s after the last send (counted with the time waited, so the percentiles are then lower bounds); ${beforeAccepted} were already gone when the webhook answered (the reconciliation got there first)`,
           `sending took ${round(((lastSentAt ?? allGoneAt) - t0) / 1000, 1)} s; the last membership went at ${round((allGoneAt - t0) / 1000, 1)} s`,
+          `by target, each membership from the webhook's answer to gone there: ${perTarget || 'none gone'}`,
           `the full reconciliation (${users} users, 25 user / 5 group reads a minute) ${end ? `ended at ${round((end.at - t0) / 1000, 1)} s: ${end.summary ? `${end.summary.status}${end.summary.reason ? ` (${end.summary.reason})` : ''}, ${end.summary.targets.map((t) => `${t.targetId} ${t.status} +${t.adds}/-${t.removes} in ${t.messages} messages`).join('; ')}` : end.error}` : `was still running after ${round((performance.now() - t0) / 1000, 0)} s`}`,
           `UMAPI requests during the run: ${umapiRequests}; after the wait for an idle queue: ${reappeared} memberships were listed again after they had gone, ${neverGone} had never gone`,
           `target calls during the run (removals and the reconciliation's work together), busiest first: ${targetCalls}`,
