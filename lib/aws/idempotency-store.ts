@@ -118,7 +118,7 @@ export function createDynamoIdempotencyStore(table: TableRef, clock: Clock, opti
       const keys = [...new Set(eventIds)].flatMap((e) => targetIds.map((t) => key(e, t)));
       const done = new Set<string>();
       // Keys DynamoDB left unprocessed after a few rounds count as absent: not done.
-      for (const item of (await batchGet(table, keys, 'idempotency')).items) {
+      for (const item of (await batchGet(table, keys, 'idempotency', (ms) => clock.sleep(ms))).items) {
         if (isExpired(item, clock.now()) || item['status'] !== 'DONE') continue;
         done.add(`${String(item['pk'])}|${String(item['sk'])}`);
       }

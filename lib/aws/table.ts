@@ -119,15 +119,23 @@ const BATCH_GET_KEYS = 100;
 const UNPROCESSED_ROUNDS = 3;
 
 /**
- * BatchGetItem (consistent reads) in chunks of 100, asking again for unprocessed keys a few rounds.
+ * BatchGetItem (consistent reads) in chunks of 100, asking again for unprocessed keys a few rounds,
+ * backing off between them.
  * Returns the items found and the keys still unprocessed: each caller decides what those mean.
  */
-export async function batchGet(table: TableRef, keys: readonly Item[], what: string): Promise<{ items: Item[]; unprocessed: Item[] }> {
+export async function batchGet(
+  table: TableRef,
+  keys: readonly Item[],
+  what: string,
+  sleep: (ms: number) => Promise<void>,
+): Promise<{ items: Item[]; unprocessed: Item[] }> {
   const items: Item[] = [];
   const unprocessed: Item[] = [];
   for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
     let pending: Item[] = keys.slice(start, start + BATCH_GET_KEYS);
     for (let round = 0; round < UNPROCESSED_ROUNDS && pending.length > 0; round += 1) {
+      // Unprocessed keys mean DynamoDB is throttling: back off before asking again.
+      if (round > 0) await sleep(50 * 2 ** round);
       let answer;
       try {
         answer = await table.dynamo.send(new BatchGetCommand({ RequestItems: { [table.tableName]: { Keys: pending, ConsistentRead: true } } }));

@@ -33,7 +33,7 @@ export function createDynamoVersionStore(table: TableRef, clock: Clock, options:
     async get(targetId, members) {
       if (members.length === 0) return [];
       const keys = members.map(({ userKey, group }) => key(targetId, userKey, group));
-      const { items, unprocessed } = await batchGet(table, [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()], 'version');
+      const { items, unprocessed } = await batchGet(table, [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()], 'version', (ms) => clock.sleep(ms));
       // A version not read is not "none": the caller would take a newer write for absent.
       if (unprocessed.length > 0) throw new TargetUnavailableError('dynamodb', `DynamoDB BatchGetItem left ${unprocessed.length} versions unread`);
       const found = new Map(items.map((item) => [`${String(item['pk'])}|${String(item['sk'])}`, item]));

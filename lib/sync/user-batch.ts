@@ -5,9 +5,12 @@
  *
  * A work about one group is planned for that group alone: a removal from G (the event's proof), and
  * an addition to a managed G (the user read from UMAPI, then only G planned). So a batch of additions
- * to G reads G's member list once instead of every user's memberships, and leaves the users' other
- * groups to their own events and to the reconciliation. A re-check, a hint or an event about a group
- * this target does not manage (one that carries a product profile) plans the user's whole state.
+ * to G reads G's member list once instead of every user's memberships. The users' other groups are
+ * left to their own events, re-checks and the reconciliation; a user the sync disabled is re-enabled
+ * when UMAPI says they have access, never disabled by such a plan. A user group can carry a product
+ * profile: an addition that grants access that way adds G at once, and the user's other groups at
+ * their first login (AEM and Campaign copy IMS groups at login) or the next reconciliation. A
+ * re-check, a hint or an event about a group this target does not manage plans the user's whole state.
  *
  * Each membership keeps the fact it comes from (its event's time and id): last writer wins per
  * (target, user, group) exactly as when events are applied one by one. Each event is claimed and
@@ -221,8 +224,11 @@ async function planAndApply(binding: TargetBinding, managed: ManagedGroups, conc
     for (const [group, state] of actual.groups) if (state.status === 'known' && state.members.has(key) && !scope.has(group)) limited.add(group);
     desired.set(key, limited);
   }
-  const planned = planTarget({ target, managed, desired, actual, scope: keys, access: accessKeys(presentUsers, target, rt.config.identity) });
-  const plan: TargetPlan = { ...planned, disable: planned.disable.filter((k) => !partial.has(k)), enable: planned.enable.filter((k) => !partial.has(k)) };
+  const access = accessKeys(presentUsers, target, rt.config.identity);
+  const planned = planTarget({ target, managed, desired, actual, scope: keys, access });
+  // A plan limited to some groups never disables, and re-enables only on UMAPI's word: the groups it
+  // kept elsewhere are no IMS fact of access. Removals alone (no UMAPI read) do neither.
+  const plan: TargetPlan = { ...planned, disable: planned.disable.filter((k) => !scoped.has(k)), enable: planned.enable.filter((k) => !scoped.has(k) || access.has(k)) };
 
   const factOf = (member: string, group: string): Fact => factFor(byKey.get(member) ?? concerned, foldName(group));
   // A scoped plan decided nothing about the user's other groups: what it kept there is no IMS fact.

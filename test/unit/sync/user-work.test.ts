@@ -273,6 +273,19 @@ describe('an addition is planned for its group alone', () => {
     expect(world.stores.versions.versions.get('acme-prod-author|omar@acme.com|aem-authors')).toMatchObject({ present: true });
   });
 
+  it("keeps the user's other groups, undecided, when the batch also holds whole-state work that reads every group", async () => {
+    const { world, prod, scopes } = drifted();
+    const hint: HintMessage = { kind: 'hint', id: 'hint-li', occurredAt: '2026-11-23T09:59:00.000Z', correlationId: 'c', source: 'generic', user: { email: 'li@acme.com' }, reason: 're-check' };
+
+    const results = await applyBatch([addedToAuthors('add-1', 'omar@acme.com'), hint], world.runtime);
+
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    expect(scopes[0]).toEqual(expect.arrayContaining(['AEM-Authors', 'AEM-DAM-Users']));
+    expect(prod.members('AEM-Authors')).toContain('omar@acme.com');
+    expect(prod.members('AEM-DAM-Users')).toContain('omar@acme.com');
+    expect(world.stores.versions.versions.has('acme-prod-author|omar@acme.com|aem-dam-users')).toBe(false);
+  });
+
   it('adds many users to the group with one read of that group and one write', async () => {
     const { world, prod, scopes } = drifted();
     const li = world.fixture.users.find((u) => u.email === 'li@acme.com');
@@ -296,7 +309,7 @@ describe('an addition is planned for its group alone', () => {
     expect(prod.members('AEM-Authors')).not.toContain('omar@acme.com');
   });
 
-  it('a re-check of the user, or an addition to a group that carries a profile, plans their whole state', async () => {
+  it('an addition to a group this target does not manage (a product profile) plans the whole state', async () => {
     const { world, prod, scopes } = drifted();
     await applyWork(delta({ id: 'add-p', change: 'membership.added', user: { email: 'omar@acme.com' }, group: 'AEM Managed Services - acme-prod-author' }), world.runtime);
 

@@ -42,6 +42,28 @@ describe('applyWork: what an older fact may never undo, and what a partial fact 
     expect([...world.target('acme-prod-author').state.disabled]).not.toContain('li@acme.com');
   });
 
+  it('an addition planned for its group alone re-enables a user only on UMAPI\'s word of access, and never disables (disable-user)', async () => {
+    const config = demoConfig();
+    (config.targets[0] as { revocation: string }).revocation = 'disable-user';
+    const world = demoRuntime({ config });
+    const prod = world.target('acme-prod-author');
+    const users = new Map(world.fixture.users.map((u) => [u.email, u]));
+    // Both were disabled by the sync. jane has the prod profile. omar, by the time UMAPI is read, is in
+    // no group at all (no access), yet AEM still lists him in AEM-DAM-Users: a kept group, not access.
+    for (const email of ['jane@acme.com', 'omar@acme.com']) prod.state.disabled.add(email);
+    users.get('omar@acme.com')?.groups.splice(0, Infinity);
+    const hint: HintMessage = { kind: 'hint', id: 'hint-li', occurredAt: '2026-11-23T09:59:00.000Z', correlationId: 'c', source: 'generic', user: { email: 'li@acme.com' }, reason: 're-check' };
+    const added = (id: string, email: string) => delta({ id, change: 'membership.added', user: { email }, group: 'AEM-Authors' });
+
+    // In one batch with whole-state work, so every managed group is read.
+    const { applyBatch } = await import('../../../lib/sync/apply-work.js');
+    await applyBatch([added('add-jane', 'jane@acme.com'), added('add-omar', 'omar@acme.com'), hint], world.runtime);
+
+    expect(prod.state.disabled.has('jane@acme.com')).toBe(false);
+    expect(prod.state.disabled.has('omar@acme.com')).toBe(true);
+    expect(prod.members('AEM-DAM-Users')).toContain('omar@acme.com');
+  });
+
   it('the precise removal applied while UMAPI is throttled never disables (disable-user)', async () => {
     const config = demoConfig();
     (config.targets[0] as { revocation: string }).revocation = 'disable-user';
