@@ -4,9 +4,9 @@
  * (contracts/aws.md §3), so late or duplicated deltas, and snapshots older than a delta, lose.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { TargetUnavailableError } from '../errors.js';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { TargetUnavailableError } from '../errors.js';
 import type { MembershipVersion, VersionStore } from '../sync/ports.js';
 import { batchGet, dynamoFailure, epochSeconds, isConditionFailed, isExpired, keyPart, parseItem, type TableRef } from './table.js';
 

@@ -58,10 +58,9 @@ type Deps = Pick<SyncRuntime, 'config' | 'stores' | 'clock' | 'metrics' | 'log' 
 interface Keyed {
   readonly work: UserWork;
   readonly key: string;
-  /**
-   * The target's folded name of the one group the work is planned for: the group a `removed-from`
-   * fact left, or the managed group an addition event is about. Absent: the user's whole state.
-   */
+  /** The IMS group the work is planned for alone (`groupOfWork`). Absent: the user's whole state. */
+  readonly group?: string;
+  /** That group's folded name in the target. */
   readonly only?: string;
 }
 
@@ -74,8 +73,8 @@ export async function applyUsersInTarget(binding: TargetBinding, works: readonly
     const key = work.fact.kind === 'present' ? userKeyOf(work.fact.user, target) : keyFromReference(work.message, binding);
     if (key !== undefined) {
       const group = groupOfWork(work, target);
-      const only = group === undefined ? undefined : foldName(targetGroupName(target, group));
-      if (work.fact.kind !== 'removed-from' || only !== undefined) keyed.push({ work, key, ...(only ? { only } : {}) });
+      if (group !== undefined) keyed.push({ work, key, group, only: foldName(targetGroupName(target, group)) });
+      else if (work.fact.kind !== 'removed-from') keyed.push({ work, key });
       else results.set(work, { status: 'not-concerned' });
     } else if (work.fact.kind === 'present') {
       // A user with access always has the attribute: without it, they cannot log in to this target.
@@ -173,8 +172,7 @@ function rememberAppliedFacts(targetId: string, concerned: readonly Keyed[], res
 async function managedFor(binding: TargetBinding, keyed: readonly Keyed[], rt: Deps): Promise<ManagedGroups> {
   const target = binding.config;
   const candidates = new Set<string>();
-  for (const { work } of keyed) {
-    const group = groupOfWork(work, target);
+  for (const { work, group } of keyed) {
     if (group !== undefined) candidates.add(group);
     if (work.fact.kind === 'present') for (const name of work.fact.user.groups) candidates.add(name);
   }
