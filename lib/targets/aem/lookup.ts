@@ -15,7 +15,7 @@
 import { foldName } from '../../domain/ims.js';
 import type { AemClient } from './client.js';
 import { AuthError } from '../../errors.js';
-import { isImsExternalId, queryAuthorizable, queryImsGroups, queryImsUsers, type QueriedAuthorizable } from './queries.js';
+import { isImsExternalId, queryAuthorizable, queryImsGroups, queryImsUsers, queryUsersById, type QueriedAuthorizable } from './queries.js';
 import { SearchAnswer } from './schemas.js';
 
 export type AuthorizableKind = 'user' | 'group';
@@ -24,13 +24,14 @@ export type AuthorizableKind = 'user' | 'group';
 export const IMS_GROUP_LIST_TTL_MS = 30_000;
 
 /**
- * User searches within `USER_SEARCH_WINDOW_MS` after which a user not cached is looked for in the
- * instance's whole IMS user list (one QueryBuilder call) rather than searched on its own: a burst
- * of removals is about many users, one or two a batch, and one call per user would spend most of
- * the instance's request budget on finding them. A lone event still costs one search.
+ * Calls spent finding users (a search for one, or a QueryBuilder lookup of a batch's users) within
+ * `USER_LOOKUP_WINDOW_MS` after which a user not cached is looked for in the instance's whole IMS
+ * user list (one QueryBuilder call) instead: a burst of removals is about many users, a few a
+ * batch, and a call per batch (or per user) would spend a third or more of the instance's request
+ * budget on finding them. A lone event still costs one search.
  */
-export const USER_SEARCHES_BEFORE_LIST = 10;
-export const USER_SEARCH_WINDOW_MS = 60_000;
+export const USER_LOOKUPS_BEFORE_LIST = 10;
+export const USER_LOOKUP_WINDOW_MS = 60_000;
 
 /**
  * How long one listing of the IMS users serves: it is who exists and where (identities and homes),
@@ -54,8 +55,8 @@ export class Directory {
 
   private imsUsers: { readonly at: number; readonly list: Promise<unknown> } | undefined;
 
-  /** When the recent user searches were made (epoch ms), the oldest first. */
-  private userSearches: number[] = [];
+  /** When the recent calls finding users were made (epoch ms), the oldest first. */
+  private userLookups: number[] = [];
 
   /**
    * Groups a search did not find, and when: not searched again for as long as the IMS group list
@@ -108,8 +109,8 @@ export class Directory {
   private async listUsersIfBusy(): Promise<boolean> {
     const now = this.now();
     if (this.imsUsers !== undefined && now - this.imsUsers.at <= IMS_USER_LIST_TTL_MS) return this.imsUsers.list.then(() => true, () => false);
-    this.userSearches = this.userSearches.filter((at) => now - at <= USER_SEARCH_WINDOW_MS);
-    if (this.userSearches.length < USER_SEARCHES_BEFORE_LIST) return false;
+    this.userLookups = this.userLookups.filter((at) => now - at <= USER_LOOKUP_WINDOW_MS);
+    if (this.userLookups.length < USER_LOOKUPS_BEFORE_LIST) return false;
     const loading = queryImsUsers(this.client).then((users) => {
       for (const user of users) this.remember('user', user);
     });
@@ -126,9 +127,29 @@ export class Directory {
     }
   }
 
+  /**
+   * Finds the users not cached yet before they are needed one by one: from the IMS user list when
+   * many users were looked up lately, else all in one QueryBuilder lookup (one each 50 ids). One
+   * user alone is left to `find` (one search). A failed lookup is not fatal: each user is then
+   * searched on its own; refused credentials still throw.
+   */
+  async lookUpUsers(ids: readonly string[]): Promise<void> {
+    const uncached = (): string[] => ids.filter((id) => this.cached('user', id) === undefined);
+    if (uncached().length === 0) return;
+    await this.listUsersIfBusy();
+    const unknown = uncached();
+    if (unknown.length < 2) return;
+    this.userLookups.push(this.now());
+    try {
+      for (const user of await queryUsersById(this.client, unknown)) this.remember('user', user);
+    } catch (error) {
+      if (error instanceof AuthError) throw error;
+    }
+  }
+
   /** Always asks AEM (one call), and caches what it finds. */
   async search(kind: AuthorizableKind, id: string): Promise<Authorizable | undefined> {
-    if (kind === 'user') this.userSearches.push(this.now());
+    if (kind === 'user') this.userLookups.push(this.now());
     const query = JSON.stringify({ condition: [{ named: id }] });
     const params = new URLSearchParams({ query, offset: '0' });
     const answer = await this.client.getJson(

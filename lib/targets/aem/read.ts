@@ -25,7 +25,7 @@ import type { AemContext } from './context.js';
 import { mapLimit } from '../../concurrency.js';
 import { homeUrlPath } from './client.js';
 import { disabledBy } from './ownership.js';
-import { queryAllGroups, queryAuthorizable, queryImsUsers, queryUsersById } from './queries.js';
+import { queryAllGroups, queryAuthorizable, queryImsUsers } from './queries.js';
 import { readGroup, type RawGroupRead } from './read-group.js';
 import { UserAnswer, type MemberItem } from './schemas.js';
 
@@ -74,7 +74,7 @@ async function readUserCentric(ctx: AemContext, groupNames: readonly string[], k
   // Memberships from whichever costs fewer calls: each user's own `.rw.json`, or, for a batch of
   // users about a few groups (a burst of removals), each group's member list.
   const byGroup = groupNames.length < keys.length;
-  await lookUpTogether(ctx, keys);
+  await ctx.directory.lookUpUsers(keys);
   const users = await mapLimit(keys, concurrency, async (key) => ({ key, user: await ctx.directory.find('user', key) }));
   const identities = new Map<string, IdentityKind>();
   const readsDisabled = ctx.config.revocation === 'disable-user';
@@ -129,18 +129,6 @@ async function readUserCentric(ctx: AemContext, groupNames: readonly string[], k
   });
   // Outside `disable-user` nothing reads who is disabled: absent, so no plan relies on it.
   return { targetId: ctx.config.id, groups, identities, ...(readsDisabled ? { disabled } : {}) };
-}
-
-/** Users of a batch not looked up yet: one QueryBuilder call for all of them instead of one search each. */
-async function lookUpTogether(ctx: AemContext, keys: readonly string[]): Promise<void> {
-  const unknown = keys.filter((key) => ctx.directory.cached('user', key) === undefined);
-  if (unknown.length < 2) return;
-  try {
-    for (const user of await queryUsersById(ctx.client, unknown)) ctx.directory.remember('user', user);
-  } catch (error) {
-    if (error instanceof AuthError) throw error;
-    // Not fatal: each user falls back to its own search.
-  }
 }
 
 /** With several homes unknown, one QueryBuilder call finds them all instead of one search each. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IncompleteReadError, TargetUnavailableError } from '../../../lib/errors.js';
-import { USER_SEARCHES_BEFORE_LIST } from '../../../lib/targets/aem/lookup.js';
+import { USER_LOOKUPS_BEFORE_LIST } from '../../../lib/targets/aem/lookup.js';
 import { bigInstance, demoInstance, known, startWorld, totalCalls, useWorld } from './harness.js';
 
 const worlds = useWorld();
@@ -172,19 +172,40 @@ describe('AEM adapter: user-centric readState', () => {
     const world = await worlds.start(bigInstance(5, 500));
     const user = (i: number) => `user${i % 5}-${Math.floor(i / 5)}@acme.com`;
 
-    for (let i = 0; i < USER_SEARCHES_BEFORE_LIST; i += 1) await world.adapter.readState({ groups: ['AEM-Group-1'], users: [user(i)] });
-    expect(world.sim.counts()['GET search']?.read).toBe(USER_SEARCHES_BEFORE_LIST);
+    for (let i = 0; i < USER_LOOKUPS_BEFORE_LIST; i += 1) await world.adapter.readState({ groups: ['AEM-Group-1'], users: [user(i)] });
+    expect(world.sim.counts()['GET search']?.read).toBe(USER_LOOKUPS_BEFORE_LIST);
     const before = world.sim.counts()['GET querybuilder']?.read ?? 0;
 
-    for (let i = USER_SEARCHES_BEFORE_LIST; i < USER_SEARCHES_BEFORE_LIST + 20; i += 1) {
+    for (let i = USER_LOOKUPS_BEFORE_LIST; i < USER_LOOKUPS_BEFORE_LIST + 20; i += 1) {
       const actual = await world.adapter.readState({ groups: [`AEM-Group-${i % 5}`], users: [user(i)] });
       expect(known(actual.groups.get(`aem-group-${i % 5}`)).members).toEqual(new Set([user(i)]));
       expect(actual.identities.get(user(i))).toBe('ims');
     }
 
     // No more searches: one QueryBuilder call listed every IMS user.
-    expect(world.sim.counts()['GET search']?.read).toBe(USER_SEARCHES_BEFORE_LIST);
+    expect(world.sim.counts()['GET search']?.read).toBe(USER_LOOKUPS_BEFORE_LIST);
     expect((world.sim.counts()['GET querybuilder']?.read ?? 0) - before).toBe(1);
+  });
+
+  it('once many batches of users were looked up lately, reads the IMS user list once instead of a lookup a batch', async () => {
+    const world = await worlds.start(bigInstance(5, 500));
+    const batch = (b: number) => [0, 1, 2].map((i) => `user1-${b * 3 + i}@acme.com`);
+    const lookups = () => world.sim.counts()['GET querybuilder']?.read ?? 0;
+
+    const start = lookups();
+    for (let b = 0; b < USER_LOOKUPS_BEFORE_LIST; b += 1) await world.adapter.readState({ groups: ['AEM-Group-1'], users: batch(b) });
+    const first = lookups() - start;
+
+    for (let b = USER_LOOKUPS_BEFORE_LIST; b < USER_LOOKUPS_BEFORE_LIST + 20; b += 1) {
+      const actual = await world.adapter.readState({ groups: ['AEM-Group-1'], users: batch(b) });
+      expect(known(actual.groups.get('aem-group-1')).members).toEqual(new Set(batch(b)));
+      expect(batch(b).map((u) => actual.identities.get(u))).toEqual(['ims', 'ims', 'ims']);
+    }
+
+    // one lookup a batch (plus the IMS group list) until the tenth; then one call for the whole list, and none a batch
+    expect(first).toBeGreaterThanOrEqual(USER_LOOKUPS_BEFORE_LIST);
+    expect(lookups() - start - first).toBe(1);
+    expect(world.sim.counts()['GET search']?.read ?? 0).toBe(0);
   });
 
   it('does not search again, while the IMS group list is reused, for a group the instance does not have', async () => {
@@ -201,12 +222,12 @@ describe('AEM adapter: user-centric readState', () => {
 
   it('searches a user the IMS user list does not hold, as before (a first login since the list was read)', async () => {
     const world = await worlds.start(bigInstance(5, 500));
-    for (let i = 0; i < USER_SEARCHES_BEFORE_LIST; i += 1) await world.adapter.readState({ groups: ['AEM-Group-1'], users: [`user1-${i}@acme.com`] });
+    for (let i = 0; i < USER_LOOKUPS_BEFORE_LIST; i += 1) await world.adapter.readState({ groups: ['AEM-Group-1'], users: [`user1-${i}@acme.com`] });
 
     const actual = await world.adapter.readState({ groups: ['AEM-Group-0'], users: ['admin'] });
 
     expect(actual.identities.get('admin')).toBe('local');
-    expect(world.sim.counts()['GET search']?.read).toBe(USER_SEARCHES_BEFORE_LIST + 1);
+    expect(world.sim.counts()['GET search']?.read).toBe(USER_LOOKUPS_BEFORE_LIST + 1);
   });
 
   it('reads a batch of many users about few groups from the groups’ member lists: one call per group, not per user', async () => {
