@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDynamoAuditStore } from '../../../lib/aws/audit-store.js';
 import { createDynamoDeferredStore } from '../../../lib/aws/deferred-store.js';
 import { createDynamoRunStore } from '../../../lib/aws/run-store.js';
+import type { TableRef } from '../../../lib/aws/table.js';
 import type { AuditEntry, RunTargetRecord } from '../../../lib/sync/ports.js';
 import { manualClock, uniqueId, useEmulators } from './emulated.js';
 
@@ -43,6 +44,31 @@ describe('deferred store (dynalite)', () => {
 
     expect(listed).toHaveLength(60);
     expect(await store.list(target)).toEqual([]);
+  });
+
+  it('writes only what is new or changed: 150 records deferred again cost two reads and one write, not 150 writes', async () => {
+    const sent: string[] = [];
+    const counting: TableRef = {
+      tableName: aws.clients.table.tableName,
+      dynamo: { send: (command: { constructor: { name: string } }) => (sent.push(command.constructor.name), aws.clients.table.dynamo.send(command as never)) } as never,
+    };
+    const store = createDynamoDeferredStore(counting, manualClock());
+    const target = uniqueId('target');
+    const records = Array.from({ length: 150 }, (_, i) => ({ targetId: target, kind: 'user' as const, key: `u${i}@acme.example`, group: 'g', reason: 'never logged in', since: T }));
+    await store.put(records);
+    sent.length = 0;
+
+    // The next run defers the same 150 again, one of them for another reason, and one new record.
+    const again = records.map((r, i) => ({ ...r, since: T + 60_000, ...(i === 7 ? { reason: 'disabled in AEM' } : {}) }));
+    await store.put([...again, { targetId: target, kind: 'group', key: 'Brand new', reason: 'group missing', since: T + 60_000 }]);
+    const requests = [...sent];
+    const listed = await store.list(target);
+
+    expect(requests).toEqual(['BatchGetCommand', 'BatchGetCommand', 'BatchWriteCommand']);
+    expect(listed).toHaveLength(151);
+    expect(listed.find((r) => r.key === 'u7@acme.example')).toMatchObject({ reason: 'disabled in AEM', since: T });
+    expect(listed.find((r) => r.key === 'u8@acme.example')).toMatchObject({ reason: 'never logged in', since: T });
+    expect(listed.find((r) => r.key === 'Brand new')).toEqual({ targetId: target, kind: 'group', key: 'Brand new', reason: 'group missing', since: T + 60_000 });
   });
 });
 
