@@ -54,6 +54,13 @@ export interface DeadLetterOptions {
   readonly queueUrl: string;
   /** How long received messages stay hidden while the replay decides (default 120 s). */
   readonly visibilitySeconds?: number;
+  /**
+   * Long-poll wait of each receive (seconds, 1..20; 1 by default). Never 0: a short poll asks only
+   * some of SQS's servers and may answer empty while messages wait ("false empty responses", Amazon
+   * SQS developer guide, short and long polling), and an empty answer ends the listing: replay
+   * would report fewer dead letters than the queue holds. The emulator has no such servers.
+   */
+  readonly receiveWaitSeconds?: number;
 }
 
 /** ReceiveMessage and the batch calls take at most 10 entries. */
@@ -103,6 +110,7 @@ function chunks<T>(items: readonly T[]): T[][] {
 
 export function createDeadLetterAccess(sqs: SQSClient, options: DeadLetterOptions): DeadLetterAccess {
   const visibilitySeconds = options.visibilitySeconds ?? 120;
+  const waitSeconds = Math.min(20, Math.max(1, Math.round(options.receiveWaitSeconds ?? 1)));
 
   function replayEntry(letter: DeadLetterPort, index: number, replayId: string): SendMessageBatchRequestEntry {
     const message = parseBody(letter.body);
@@ -153,7 +161,7 @@ export function createDeadLetterAccess(sqs: SQSClient, options: DeadLetterOption
               QueueUrl: options.dlqUrl,
               MaxNumberOfMessages: Math.min(BATCH_MAX, max - letters.length),
               VisibilityTimeout: visibilitySeconds,
-              WaitTimeSeconds: 0,
+              WaitTimeSeconds: waitSeconds,
               // The older `AttributeNames` parameter on purpose: local-aws-sqs returns system
               // attributes (group, dedup id, receive count) only for it, not for
               // `MessageSystemAttributeNames` (contracts/aws.md §4). AWS accepts both.

@@ -34,6 +34,23 @@ describe('dead-letter access (local-aws-sqs)', () => {
     expect(parked[0]?.MessageAttributes?.['parkedFrom']?.StringValue).toBe('m-42');
   });
 
+  it('long-polls every receive: a short poll may answer empty while dead letters wait (AWS), and an empty answer ends the listing', async () => {
+    const waits: unknown[] = [];
+    const sqs = aws.clients.sqs;
+    const spying = { send: (command: { input: Record<string, unknown>; constructor: { name: string } }) => {
+      if (command.constructor.name === 'ReceiveMessageCommand') waits.push(command.input['WaitTimeSeconds']);
+      return sqs.send(command as never);
+    } } as unknown as typeof sqs;
+    const access = createDeadLetterAccess(spying, { dlqUrl: aws.env.DEAD_LETTER_QUEUE_URL, queueUrl: aws.env.QUEUE_URL });
+    await park([delta({ change: 'user.removed', user: { email: 'ada@acme.example' } })]);
+
+    const letters = await access.receive(50);
+
+    expect(letters).toHaveLength(1);
+    expect(waits.length).toBeGreaterThanOrEqual(2); // the one that found Ada, and the empty one that ended the listing
+    for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(1);
+  });
+
   it('receives, filters, sends back, deletes and releases, and depth follows', async () => {
     const access = createDeadLetterAccess(aws.clients.sqs, { dlqUrl: aws.env.DEAD_LETTER_QUEUE_URL, queueUrl: aws.env.QUEUE_URL });
     // Users who left the org: their messages are grouped by user.
