@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createDynamoAuditStore } from '../../../lib/aws/audit-store.js';
 import { createDynamoDeferredStore } from '../../../lib/aws/deferred-store.js';
@@ -100,6 +102,36 @@ describe('run store (dynalite)', () => {
     expect(got.map((r) => r.targetId).sort()).toEqual(['author', 'publish']);
     const newest = await store.list(3);
     expect(newest.map((r) => r.runId)).toEqual([runId, runId, older.runId]);
+  });
+
+  it('stores a mass removal too large for one item (over 400 KB compressed) in parts, and reads it back whole, also from the list', async () => {
+    const store = createDynamoRunStore(aws.clients.table, manualClock());
+    const runId = uniqueId('run');
+    // Ids that do not compress: 40,000 held removals are ~700 KB even gzipped.
+    const remove = Array.from({ length: 40_000 }, () => `${randomBytes(16).toString('hex')}@acme.example`);
+    const held: RunTargetRecord = {
+      runId,
+      targetId: 'author#1',
+      startedAt: T + 20_000_000,
+      status: 'HELD',
+      verdict: { ...verdict, removals: remove.length },
+      counts: { ...counts, removes: remove.length },
+      held: { changes: [{ group: 'authors', add: [], remove }], wiring: [], disable: [], enable: [] },
+      snapshotAt: T,
+    };
+    expect(gzipSync(JSON.stringify(held.held)).byteLength).toBeGreaterThan(400 * 1024);
+
+    await store.put(held);
+    await store.put({ runId, targetId: 'author', startedAt: T + 20_000_000, status: 'APPLIED', counts });
+    const read = await store.get(runId);
+    const decided = await store.transition(runId, 'author#1', 'HELD', 'APPROVING');
+    const listed = (await store.list(20)).find((r) => r.runId === runId && r.targetId === 'author#1');
+
+    expect(read.map((r) => r.targetId).sort()).toEqual(['author', 'author#1']);
+    expect(read.find((r) => r.targetId === 'author#1')).toEqual(held);
+    expect(read.find((r) => r.targetId === 'author')?.held).toBeUndefined();
+    expect(decided).toBe(true);
+    expect(listed).toEqual({ ...held, status: 'APPROVING' });
   });
 
   it('decides a held run once: the second decision is refused', async () => {
