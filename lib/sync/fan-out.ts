@@ -1,6 +1,6 @@
 /**
  * Cut a target's plan slice into queue messages: one per changed group (large groups in chunks, so a
- * message stays far below SQS's 256 KB), one for wiring, one for disable/enable. Ids are derived from
+ * message stays far below SQS's 256 KB), wiring and disable/enable in chunks too. Ids are derived from
  * the run, the target and the slice's content, so sending the same work twice is deduplicated by the
  * queue and the worker's idempotency, while a rerun of the run that planned something else is not.
  */
@@ -10,6 +10,9 @@ import type { PlanSlice } from '../domain/plan-types.js';
 
 /** Members per message: 500 keys of ~40 bytes is ~20 KB. */
 export const MEMBERS_PER_MESSAGE = 500;
+
+/** Wired IMS groups per message: 500 of ~100 bytes (a group and the AEM groups it joins) is ~50 KB. */
+export const WIRING_PER_MESSAGE = 500;
 
 export interface FanOutMeta {
   readonly runId: string;
@@ -34,7 +37,8 @@ export function fanOut(slice: PlanSlice, meta: FanOutMeta): ReconcileMessage[] {
       });
     }
   }
-  if (slice.wiring.length > 0) slices.push({ ...EMPTY, wiring: slice.wiring });
+  // An instance with thousands of managed groups would otherwise put all its wiring in one message, over 256 KB.
+  for (let i = 0; i < slice.wiring.length; i += WIRING_PER_MESSAGE) slices.push({ ...EMPTY, wiring: slice.wiring.slice(i, i + WIRING_PER_MESSAGE) });
   const users = [...slice.disable.map((u) => ({ u, op: 'disable' as const })), ...slice.enable.map((u) => ({ u, op: 'enable' as const }))];
   for (let i = 0; i < users.length; i += MEMBERS_PER_MESSAGE) {
     const chunk = users.slice(i, i + MEMBERS_PER_MESSAGE);
