@@ -13,6 +13,7 @@ const { log, metrics } = createPowertools('ims-group-sync-replay');
 const deadLetters = createDeadLetterAccess(createAwsClients().sqs, {
   dlqUrl: requireEnv('DEAD_LETTER_QUEUE_URL'),
   queueUrl: requireEnv('QUEUE_URL'),
+  revocationQueueUrl: process.env['REVOCATION_QUEUE_URL'],
 });
 
 export const handler = middy<unknown, ReplayReport>()

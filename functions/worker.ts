@@ -19,7 +19,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse>()
   .handler(
   createWorkerHandler({
     runtime,
-    delay: (receiptHandle, seconds) => runtime.queue.changeVisibility(receiptHandle, seconds),
+    delay: (receiptHandle, seconds, queueArn) => runtime.queue.changeVisibility(receiptHandle, seconds, queueArn),
     deadLetter: createDeadLetterParking(runtime.aws.sqs, requireEnv('DEAD_LETTER_QUEUE_URL')),
     requeue: { send: (record, requeues) => runtime.queue.requeue(record, requeues), maxReceiveCount: () => runtime.queue.maxReceiveCount() },
     // A target outage is retried after 30 s, 1, 2, 4... minutes rather than the whole visibility timeout.

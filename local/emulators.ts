@@ -22,6 +22,8 @@ export interface EmulatorEnv {
   readonly AWS_ACCESS_KEY_ID: string;
   readonly AWS_SECRET_ACCESS_KEY: string;
   readonly QUEUE_URL: string;
+  /** Revocations' own queue (lib/domain/messages.ts, laneOf). */
+  readonly REVOCATION_QUEUE_URL: string;
   readonly DEAD_LETTER_QUEUE_URL: string;
   readonly TABLE_NAME: string;
 }
@@ -82,11 +84,12 @@ function inCreationOrder(queues: readonly QueueResource[]): QueueResource[] {
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   const started = performance.now();
   const resources = await loadAwsResources(options.serverlessYml ?? PROJECT_SERVERLESS_YML, options.stage ?? 'local');
-  const workQueue = resources.queues.find((q) => q.deadLetterTarget !== undefined);
+  const workQueue = resources.queues.find((q) => q.logicalId === 'WorkQueue');
+  const revocationQueue = resources.queues.find((q) => q.logicalId === 'RevocationQueue');
   const deadLetterQueue = resources.queues.find((q) => q.logicalId === workQueue?.deadLetterTarget);
   const table = resources.tables[0];
-  if (!workQueue || !deadLetterQueue || !table) {
-    throw new Error('serverless.yml must declare a work queue with a redrive policy, its dead-letter queue and a DynamoDB table');
+  if (!workQueue || !revocationQueue || !deadLetterQueue || !table) {
+    throw new Error('serverless.yml must declare WorkQueue and RevocationQueue, each with a redrive policy, their dead-letter queue and a DynamoDB table');
   }
 
   const dynamoServer = dynalite({ ...(options.persistDir ? { path: options.persistDir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -143,6 +146,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
         AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
         QUEUE_URL: urls.get(workQueue.logicalId) ?? '',
+        REVOCATION_QUEUE_URL: urls.get(revocationQueue.logicalId) ?? '',
         DEAD_LETTER_QUEUE_URL: urls.get(deadLetterQueue.logicalId) ?? '',
         TABLE_NAME: table.tableName,
       };

@@ -1,5 +1,6 @@
 /**
- * The worker's SQS event source as `serverless.yml` declares it (`functions.worker.events[].sqs`),
+ * The worker's SQS event sources as `serverless.yml` declares them (`functions.worker.events[].sqs`,
+ * one on the work queue, one on the revocation queue),
  * so that the local poller batches and runs in parallel as the deployed mapping does, with no
  * second hand-kept copy of the numbers. `${param:NAME}` is resolved from `params.default`; any
  * other variable is an error.
@@ -18,13 +19,23 @@ export interface WorkerEventSource {
   readonly maximumConcurrency: number;
 }
 
+/** The worker's two mappings: the work queue's and the revocation queue's. */
+export interface WorkerEventSources {
+  readonly work: WorkerEventSource;
+  readonly revocation: WorkerEventSource;
+}
+
 const Setting = z.union([z.number().int(), z.string()]);
 
 const ServerlessFile = z.object({
   params: z.object({ default: z.record(z.string(), z.unknown()).default({}) }).optional(),
   functions: z.object({
     worker: z.object({
-      events: z.array(z.object({ sqs: z.object({ batchSize: Setting, maximumConcurrency: Setting }).optional() })),
+      events: z.array(
+        z.object({
+          sqs: z.object({ arn: z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.literal('Arn')]) }), batchSize: Setting, maximumConcurrency: Setting }).optional(),
+        }),
+      ),
     }),
   }),
 });
@@ -37,17 +48,20 @@ function resolve(value: number | string, params: Record<string, unknown>, name: 
   return number.data;
 }
 
-export function parseWorkerEventSource(serverlessYaml: string): WorkerEventSource {
+export function parseWorkerEventSources(serverlessYaml: string): WorkerEventSources {
   const file = ServerlessFile.parse(parse(serverlessYaml));
-  const sqs = file.functions.worker.events.find((e) => e.sqs !== undefined)?.sqs;
-  if (!sqs) throw new Error('serverless.yml: the worker function has no sqs event');
   const params = file.params?.default ?? {};
-  return {
-    batchSize: resolve(sqs.batchSize, params, 'batchSize'),
-    maximumConcurrency: resolve(sqs.maximumConcurrency, params, 'maximumConcurrency'),
+  const mapping = (queue: string): WorkerEventSource => {
+    const sqs = file.functions.worker.events.find((e) => e.sqs?.arn['Fn::GetAtt'][0] === queue)?.sqs;
+    if (!sqs) throw new Error(`serverless.yml: the worker function has no sqs event on ${queue}`);
+    return {
+      batchSize: resolve(sqs.batchSize, params, 'batchSize'),
+      maximumConcurrency: resolve(sqs.maximumConcurrency, params, 'maximumConcurrency'),
+    };
   };
+  return { work: mapping('WorkQueue'), revocation: mapping('RevocationQueue') };
 }
 
-export async function loadWorkerEventSource(serverlessYmlPath = PROJECT_SERVERLESS_YML): Promise<WorkerEventSource> {
-  return parseWorkerEventSource(await readFile(serverlessYmlPath, 'utf8'));
+export async function loadWorkerEventSources(serverlessYmlPath = PROJECT_SERVERLESS_YML): Promise<WorkerEventSources> {
+  return parseWorkerEventSources(await readFile(serverlessYmlPath, 'utf8'));
 }

@@ -26,7 +26,7 @@ import { createWebhookHandler } from '../functions/doors/webhook.js';
 import { createWorkerHandler } from '../functions/doors/worker.js';
 import { adobeIoHeaders, generateIoSigningKeys, startIoKeyServer, type AdobeIoSignOptions } from './demo/adobe-io.js';
 import { startEmulators, type Emulators } from './emulators.js';
-import { loadWorkerEventSource } from './event-source.js';
+import { loadWorkerEventSources, type WorkerEventSource } from './event-source.js';
 import { demoOrg } from './fixtures/demo-org.js';
 import type { OrgFixture } from './fixtures/types.js';
 import { startHttpDoor, type HttpDoor } from './http-door.js';
@@ -245,7 +245,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         aws.sqs.destroy();
       },
     });
-    const ingestDeps = buildIngestDeps(settings, process.env, { log: webhookLog, metrics, queue: createSqsWorkQueue(aws.sqs, env.QUEUE_URL ?? '') });
+    const ingestDeps = buildIngestDeps(settings, process.env, { log: webhookLog, metrics, queue: createSqsWorkQueue(aws.sqs, { work: env.QUEUE_URL ?? '', revocation: env.REVOCATION_QUEUE_URL }) });
     const workerRuntime = buildAwsRuntime(settings, process.env, {
       log: workerLog,
       metrics,
@@ -261,36 +261,47 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       maxInlineWaitMs: 120_000,
       ...(options.http ? { http: options.http } : {}),
     });
-    const deadLetters = createDeadLetterAccess(aws.sqs, { dlqUrl: emulators.env.DEAD_LETTER_QUEUE_URL, queueUrl: emulators.env.QUEUE_URL });
+    const deadLetters = createDeadLetterAccess(aws.sqs, { dlqUrl: emulators.env.DEAD_LETTER_QUEUE_URL, queueUrl: emulators.env.QUEUE_URL, revocationQueueUrl: emulators.env.REVOCATION_QUEUE_URL });
 
     const worker = createWorkerHandler({
       runtime: workerRuntime,
-      delay: (receiptHandle, seconds) => workerRuntime.queue.changeVisibility(receiptHandle, seconds),
+      delay: (receiptHandle, seconds, queueArn) => workerRuntime.queue.changeVisibility(receiptHandle, seconds, queueArn),
       deadLetter: createDeadLetterParking(aws.sqs, emulators.env.DEAD_LETTER_QUEUE_URL),
       requeue: { send: (record, requeues) => workerRuntime.queue.requeue(record, requeues), maxReceiveCount: () => workerRuntime.queue.maxReceiveCount() },
       retryDelaySeconds: options.retryDelaySeconds ?? 2,
     });
-    // Batch size and concurrency of the deployed event source (serverless.yml, worker's sqs event):
-    // batches of different message groups run side by side, as Lambda runs them.
-    const eventSource = await loadWorkerEventSource();
-    const poller: SqsPoller = startSqsPoller({
-      sqs: aws.sqs,
-      queueUrl: emulators.env.QUEUE_URL,
-      handler: worker,
-      batchSize: eventSource.batchSize,
-      concurrency: eventSource.maximumConcurrency,
-      region: emulators.env.AWS_REGION,
-      // The queue's own 720 s suits Lambda; a crashed local batch comes back sooner.
-      visibilityTimeout: 30,
-      // SQS forms FIFO batches from one message group where it can (a burst about one IMS group
-      // comes in batches of it); held records let the poller do the same, renewed while they wait.
-      holdBatches: STACK_HOLD_BATCHES,
-      onBatch: (report) => {
-        if (report.error !== undefined) workerLog.error('worker batch threw: every record comes back after its visibility timeout', { error: String(report.error) });
-      },
-      onError: (error) => workerLog.warn('SQS poller: receive or delete failed', { error: String(error) }),
-    });
-    stops.push({ name: 'sqs poller', stop: () => poller.stop() });
+    // Batch size and concurrency of each deployed event source (serverless.yml, the worker's sqs
+    // events): batches of different message groups run side by side, as Lambda runs them, and the
+    // revocation queue has workers of its own, so removals never wait behind other work.
+    const eventSources = await loadWorkerEventSources();
+    const poll = (queueUrl: string, source: WorkerEventSource): SqsPoller =>
+      startSqsPoller({
+        sqs: aws.sqs,
+        queueUrl,
+        handler: worker,
+        batchSize: source.batchSize,
+        concurrency: source.maximumConcurrency,
+        region: emulators.env.AWS_REGION,
+        // The queue's own 720 s suits Lambda; a crashed local batch comes back sooner.
+        visibilityTimeout: 30,
+        // SQS forms FIFO batches from one message group where it can (a burst about one IMS group
+        // comes in batches of it); held records let the poller do the same, renewed while they wait.
+        holdBatches: STACK_HOLD_BATCHES,
+        onBatch: (report) => {
+          if (report.error !== undefined) workerLog.error('worker batch threw: every record comes back after its visibility timeout', { error: String(report.error) });
+        },
+        onError: (error) => workerLog.warn('SQS poller: receive or delete failed', { error: String(error) }),
+      });
+    const workPoller = poll(emulators.env.QUEUE_URL, eventSources.work);
+    stops.push({ name: 'sqs poller (work)', stop: () => workPoller.stop() });
+    const revocationPoller = poll(emulators.env.REVOCATION_QUEUE_URL, eventSources.revocation);
+    stops.push({ name: 'sqs poller (revocations)', stop: () => revocationPoller.stop() });
+    // A revocation queues its user's re-check on the work queue: idle is both idle, in that order.
+    const idle = async (): Promise<void> => {
+      await revocationPoller.idle();
+      await workPoller.idle();
+      await revocationPoller.idle();
+    };
 
     const door: HttpDoor = await startHttpDoor({
       handler: createWebhookHandler(ingestDeps),
@@ -357,8 +368,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       deadLetters,
       signAdobeIo: (body, signOptions) => adobeIoHeaders(body, ioSigningKeys, signOptions),
       logLines: () => lines,
-      stats: () => statsFrom(metrics, targetIds, poller.batches()),
-      idle: () => poller.idle(),
+      stats: () => statsFrom(metrics, targetIds, workPoller.batches() + revocationPoller.batches()),
+      idle,
       runSchedule,
       stop: stopAll,
     };

@@ -66,44 +66,47 @@ const metrics = createMemoryMetrics();
 const settings = await loadSettings(process.env);
 const aws = createAwsClients();
 const runtime = buildAwsRuntime(settings, process.env, { log, metrics, aws, maxInlineWaitMs: WORKER_UMAPI_WAIT_MS });
-const queueUrl = process.env.QUEUE_URL ?? '';
 const worker = createWorkerHandler({
   runtime,
-  delay: (receiptHandle, seconds) => runtime.queue.changeVisibility(receiptHandle, seconds),
+  delay: (receiptHandle, seconds, queueArn) => runtime.queue.changeVisibility(receiptHandle, seconds, queueArn),
   deadLetter: createDeadLetterParking(aws.sqs, process.env.DEAD_LETTER_QUEUE_URL ?? ''),
   requeue: { send: (record, requeues) => runtime.queue.requeue(record, requeues), maxReceiveCount: () => runtime.queue.maxReceiveCount() },
   retryDelaySeconds: Number(values['retry-delay']),
 });
 let batch = 0;
-// One batch at a time (the poller's default concurrency of 1), not serverless.yml's
+// One batch at a time per queue (the poller's default concurrency of 1), not serverless.yml's
 // `workerConcurrency`: the chaos run kills this process in the middle of a batch, and its figures
-// (docs/chaos.md) were taken with one batch open at a time.
-const poller = startSqsPoller({
-  sqs: aws.sqs,
-  queueUrl,
-  region: process.env.AWS_REGION ?? 'us-east-1',
-  // Shortened from the queue's 720 s (serverless.yml) so that a killed batch comes back in seconds.
-  visibilityTimeout: Number(values['visibility-timeout']),
-  // As Lambda's timeout, no longer than the visibility timeout: claims left by a killed batch expire soon after it.
-  invocationTimeoutSeconds: Number(values['visibility-timeout']),
-  handler: async (event: SQSEvent, context) => {
-    batch += 1;
-    say({ event: 'batch-start', batch, size: event.Records.length });
-    try {
-      return await worker(event, context);
-    } finally {
-      say({ event: 'batch-end', batch });
-    }
-  },
-  onBatch: (report) => {
-    if (report.error !== undefined) log.error('worker batch threw: every record comes back after its visibility timeout', { error: String(report.error) });
-  },
-  onError: (error) => log.warn('SQS poller: receive or delete failed', { error: String(error) }),
-});
+// (docs/chaos.md) were taken with one batch open at a time. The revocation queue, when the stack
+// has one, is polled beside the work queue, as its own event source mapping does in AWS.
+const poll = (queueUrl: string) =>
+  startSqsPoller({
+    sqs: aws.sqs,
+    queueUrl,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    // Shortened from the queue's 720 s (serverless.yml) so that a killed batch comes back in seconds.
+    visibilityTimeout: Number(values['visibility-timeout']),
+    // As Lambda's timeout, no longer than the visibility timeout: claims left by a killed batch expire soon after it.
+    invocationTimeoutSeconds: Number(values['visibility-timeout']),
+    handler: async (event: SQSEvent, context) => {
+      batch += 1;
+      const number = batch;
+      say({ event: 'batch-start', batch: number, size: event.Records.length });
+      try {
+        return await worker(event, context);
+      } finally {
+        say({ event: 'batch-end', batch: number });
+      }
+    },
+    onBatch: (report) => {
+      if (report.error !== undefined) log.error('worker batch threw: every record comes back after its visibility timeout', { error: String(report.error) });
+    },
+    onError: (error) => log.warn('SQS poller: receive or delete failed', { error: String(error) }),
+  });
+const pollers = [process.env.QUEUE_URL ?? '', process.env.REVOCATION_QUEUE_URL ?? ''].filter((url) => url !== '').map(poll);
 say({ event: 'ready', pid: process.pid });
 
 const stop = (): void => {
-  void poller.stop().then(() => {
+  void Promise.all(pollers.map((p) => p.stop())).then(() => {
     aws.sqs.destroy();
     aws.dynamo.destroy();
     process.exit(0);

@@ -113,7 +113,7 @@ export const webhookScenario: Scenario = {
     const aws = createAwsClients();
     try {
       const settings = await loadSettings(process.env);
-      const sqsQueue = createSqsWorkQueue(aws.sqs, emulators.env.QUEUE_URL);
+      const sqsQueue = createSqsWorkQueue(aws.sqs, { work: emulators.env.QUEUE_URL });
       const results: Record<string, DoorRun> = {};
       let sent = 0;
       const sendOne = async (): Promise<void> => {

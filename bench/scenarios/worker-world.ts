@@ -110,15 +110,15 @@ export async function startWorkerWorld(options: { users: number; seed: number; l
     const scheduleRuntime = buildAwsRuntime(settings, process.env, { log: createMemoryLog(), metrics, aws: clients, maxInlineWaitMs: 120_000 });
     const worker = createWorkerHandler({
       runtime,
-      delay: (receiptHandle, seconds) => runtime.queue.changeVisibility(receiptHandle, seconds),
+      delay: (receiptHandle, seconds, queueArn) => runtime.queue.changeVisibility(receiptHandle, seconds, queueArn),
       deadLetter: createDeadLetterParking(clients.sqs, world.env.DEAD_LETTER_QUEUE_URL),
       requeue: { send: (record, requeues) => runtime.queue.requeue(record, requeues), maxReceiveCount: () => runtime.queue.maxReceiveCount() },
       retryDelaySeconds: 2,
     });
     const webhook = createWebhookHandler(buildIngestDeps(settings, process.env, { log: createMemoryLog(), metrics, queue: runtime.queue }));
     const schedule = createScheduleHandler(scheduleRuntime);
-    const queueUrl = world.env.QUEUE_URL;
-    const arn = queueArnOf(queueUrl, world.env.AWS_REGION);
+    // Both queues, the revocation queue first (in AWS each has its own workers; here one drains them in turn).
+    const queues = [world.env.REVOCATION_QUEUE_URL, world.env.QUEUE_URL].map((url) => ({ url, arn: queueArnOf(url, world.env.AWS_REGION) }));
     const stopAll = async (): Promise<void> => {
       clients.sqs.destroy();
       clients.dynamo.destroy();
@@ -160,31 +160,40 @@ export async function startWorkerWorld(options: { users: number; seed: number; l
         return schedule(event);
       },
       async receive(waitSeconds) {
-        const answer = await clients.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: waitSeconds,
-            // The older parameter: local-aws-sqs returns the message group and receive count only for it (contracts/aws.md §4).
-            AttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-            VisibilityTimeout: 30,
-          }),
-        );
-        const records = distinct(answer.Messages ?? []).flatMap((m) => toSqsRecord(m, arn, world.env.AWS_REGION) ?? []);
-        return { Records: records };
+        for (const [i, { url, arn }] of queues.entries()) {
+          const answer = await clients.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: url,
+              MaxNumberOfMessages: 10,
+              // Only the last queue waits: an empty revocation queue must not hold up the work queue.
+              WaitTimeSeconds: i === queues.length - 1 ? waitSeconds : 0,
+              // The older parameter: local-aws-sqs returns the message group and receive count only for it (contracts/aws.md §4).
+              AttributeNames: ['All'],
+              MessageAttributeNames: ['All'],
+              VisibilityTimeout: 30,
+            }),
+          );
+          const records = distinct(answer.Messages ?? []).flatMap((m) => toSqsRecord(m, arn, world.env.AWS_REGION) ?? []);
+          if (records.length > 0) return { Records: records };
+        }
+        return { Records: [] };
       },
       async settle(event, response) {
         const done = succeededRecords(event.Records, response);
-        if (done.length === 0) return;
-        await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }));
+        const url = queues.find((q) => q.arn === done[0]?.eventSourceARN)?.url;
+        if (done.length === 0 || url === undefined) return;
+        await clients.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) }));
       },
       async queued() {
-        const answer = await clients.sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
-        );
-        const a = answer.Attributes ?? {};
-        return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+        let queued = 0;
+        for (const { url } of queues) {
+          const answer = await clients.sqs.send(
+            new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+          );
+          const a = answer.Attributes ?? {};
+          queued += Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+        }
+        return queued;
       },
       stop: stopAll,
     };

@@ -21,8 +21,8 @@ import { workBudget } from '../../lib/sync/work-budget.js';
 
 export interface WorkerDeps {
   readonly runtime: SyncRuntime;
-  /** Hide a record for this many seconds before it is received again. */
-  readonly delay: (receiptHandle: string, seconds: number) => Promise<void>;
+  /** Hide a record for this many seconds before it is received again, on its queue (`queueArn`: its `eventSourceARN`). */
+  readonly delay: (receiptHandle: string, seconds: number, queueArn: string) => Promise<void>;
   /**
    * Put a record that can never be applied straight into the dead-letter queue, with its reason.
    * Absent: such a record goes there by the queue's redrive, after `maxReceiveCount` receives.
@@ -34,7 +34,8 @@ export interface WorkerDeps {
    * up its retries. After `maxRequeues` such rounds it is parked with its reason.
    */
   readonly requeue?: {
-    send(record: { messageId: string; body: string; messageGroupId?: string }, requeues: number): Promise<void>;
+    /** On the record's own queue (`eventSourceARN`). */
+    send(record: { messageId: string; body: string; messageGroupId?: string; eventSourceARN: string }, requeues: number): Promise<void>;
     maxReceiveCount(): Promise<number | undefined>;
   };
   readonly maxRequeues?: number;
@@ -137,7 +138,12 @@ export function createWorkerHandler(deps: WorkerDeps) {
     if (requeues >= (deps.maxRequeues ?? DEFAULT_MAX_REQUEUES)) return park(record, `still failing after ${requeues} requeues: ${reason}`);
     try {
       await deps.requeue.send(
-        { messageId: record.messageId, body: record.body, ...(record.attributes.MessageGroupId ? { messageGroupId: record.attributes.MessageGroupId } : {}) },
+        {
+          messageId: record.messageId,
+          body: record.body,
+          eventSourceARN: record.eventSourceARN,
+          ...(record.attributes.MessageGroupId ? { messageGroupId: record.attributes.MessageGroupId } : {}),
+        },
         requeues + 1,
       );
     } catch (sendError) {
@@ -208,7 +214,7 @@ export function createWorkerHandler(deps: WorkerDeps) {
   /** Hides the record for `seconds`; the seconds when that worked. */
   async function delayRecord(record: SQSRecord, seconds: number): Promise<number | undefined> {
     try {
-      await deps.delay(record.receiptHandle, seconds);
+      await deps.delay(record.receiptHandle, seconds, record.eventSourceARN);
       return seconds;
     } catch (error) {
       log.warn('could not delay the record', { messageId: record.messageId, error: String(error) });

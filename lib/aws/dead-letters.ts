@@ -14,7 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { WorkMessage } from '../domain/messages.js';
+import { WorkMessage, laneOf } from '../domain/messages.js';
 import { TargetUnavailableError, ValidationError } from '../errors.js';
 import type { DeadLetter as DeadLetterPort, DeadLetters } from '../sync/ports.js';
 import { fifoGroupId, fifoSafe } from './message-ids.js';
@@ -46,12 +46,14 @@ export interface DeadLetterAccess extends DeadLetters {
   /** Make messages visible again at once (the ones a filter or a dry-run left in place). */
   release(receiptHandles: readonly string[]): Promise<void>;
   /** Approximate counts of the work queue and the DLQ. */
-  depth(): Promise<{ readonly queue: QueueDepth; readonly deadLetter: QueueDepth }>;
+  depth(): Promise<{ readonly queue: QueueDepth; readonly revocations?: QueueDepth; readonly deadLetter: QueueDepth }>;
 }
 
 export interface DeadLetterOptions {
   readonly dlqUrl: string;
   readonly queueUrl: string;
+  /** Where replayed revocations go (laneOf); absent or empty, to the work queue with the rest. */
+  readonly revocationQueueUrl?: string | undefined;
   /** How long received messages stay hidden while the replay decides (default 120 s). */
   readonly visibilitySeconds?: number;
   /**
@@ -180,7 +182,18 @@ export function createDeadLetterAccess(sqs: SQSClient, options: DeadLetterOption
     },
 
     async sendBack(messages, replayId) {
-      await sendEntries(sqs, options.queueUrl, messages.map((letter, index) => replayEntry(letter, index, replayId)), 'replay to work queue');
+      // Each back on its own lane's queue; a body that is not a work message goes to the work queue.
+      const revocationUrl = options.revocationQueueUrl?.trim() || undefined;
+      const isRevocation = (letter: DeadLetterPort): boolean => {
+        const message = parseBody(letter.body);
+        return revocationUrl !== undefined && message !== undefined && laneOf(message) === 'revocation';
+      };
+      const revocations = messages.filter(isRevocation);
+      const work = messages.filter((letter) => !isRevocation(letter));
+      if (revocations.length > 0 && revocationUrl !== undefined) {
+        await sendEntries(sqs, revocationUrl, revocations.map((letter, index) => replayEntry(letter, index, replayId)), 'replay to revocation queue');
+      }
+      if (work.length > 0) await sendEntries(sqs, options.queueUrl, work.map((letter, index) => replayEntry(letter, index, replayId)), 'replay to work queue');
     },
 
     async delete(receiptHandles) {
@@ -219,8 +232,13 @@ export function createDeadLetterAccess(sqs: SQSClient, options: DeadLetterOption
     },
 
     async depth() {
-      const [queue, deadLetter] = await Promise.all([attribute(options.queueUrl, 'work queue'), attribute(options.dlqUrl, 'dead-letter queue')]);
-      return { queue, deadLetter };
+      const revocationUrl = options.revocationQueueUrl?.trim() || undefined;
+      const [queue, deadLetter, revocations] = await Promise.all([
+        attribute(options.queueUrl, 'work queue'),
+        attribute(options.dlqUrl, 'dead-letter queue'),
+        revocationUrl === undefined ? undefined : attribute(revocationUrl, 'revocation queue'),
+      ]);
+      return revocations === undefined ? { queue, deadLetter } : { queue, revocations, deadLetter };
     },
   };
 }

@@ -22,6 +22,14 @@ export function requireEnv(name: RequiredEnvName, env: NodeJS.ProcessEnv = proce
 }
 
 /**
+ * The work queue, and the revocation queue when the stack has one (`REVOCATION_QUEUE_URL`, set by
+ * serverless.yml; unset, revocations travel on the work queue).
+ */
+export function queueUrlsFrom(env: NodeJS.ProcessEnv = process.env): { work: string; revocation: string | undefined } {
+  return { work: requireEnv('QUEUE_URL', env), revocation: env['REVOCATION_QUEUE_URL']?.trim() || undefined };
+}
+
+/**
  * An optional whole-number setting from the environment: its default when unset, a ConfigError
  * naming the variable and the range when set to anything else.
  */

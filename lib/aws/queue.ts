@@ -1,10 +1,13 @@
 /**
- * The work queue over SQS FIFO (contracts/aws.md §2): one group per user (or per reconcile slice)
- * serialises a user's changes, the deduplication id drops repeats of one event.
+ * The work queues over SQS FIFO (contracts/aws.md §2): one group per user (or per reconcile slice)
+ * serialises a user's changes, the deduplication id drops repeats of one event. With a revocation
+ * queue configured, revocations travel on it and everything else on the work queue (`laneOf`);
+ * without one, everything goes to the work queue. A received record is postponed or requeued on the
+ * queue it came from (its `eventSourceARN`).
  */
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import type { WorkMessage } from '../domain/messages.js';
+import { laneOf, type Lane, type WorkMessage } from '../domain/messages.js';
 import { TargetUnavailableError, ValidationError } from '../errors.js';
 import type { WorkQueue } from '../sync/ports.js';
 import { deduplicationId, fifoGroupId, fifoSafe } from './message-ids.js';
@@ -16,13 +19,17 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 
 export interface SqsWorkQueue extends WorkQueue {
-  /** Postpone a received message (a throttled record) without deleting it; clamped to 0..12 h. */
-  changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
+  /**
+   * Postpone a received message (a throttled record) without deleting it; clamped to 0..12 h. On the
+   * queue named by `queueArn` (the record's `eventSourceARN`), the work queue when absent.
+   */
+  changeVisibility(receiptHandle: string, seconds: number, queueArn?: string): Promise<void>;
   /**
    * Send a received record again as a fresh message (same group, receive count back to 0, `requeues`
-   * attribute counting), for work that only waited too long: the caller then deletes the original.
+   * attribute counting), on the queue it came from, for work that only waited too long: the caller
+   * then deletes the original.
    */
-  requeue(record: { messageId: string; body: string; messageGroupId?: string }, requeues: number): Promise<void>;
+  requeue(record: { messageId: string; body: string; messageGroupId?: string; eventSourceARN?: string }, requeues: number): Promise<void>;
   /** The queue's redrive `maxReceiveCount`, read once; undefined when it has none. */
   maxReceiveCount(): Promise<number | undefined>;
 }
@@ -97,13 +104,28 @@ export async function sendEntries(sqs: SQSClient, queueUrl: string, entries: rea
   }
 }
 
-export function createSqsWorkQueue(sqs: SQSClient, queueUrl: string): SqsWorkQueue {
+/** The queue's name: the last part of its URL (`…/<account>/<name>`) or of its ARN (`…:<account>:<name>`). */
+const queueName = (urlOrArn: string): string => urlOrArn.split(/[/:]/).pop() ?? urlOrArn;
+
+export interface QueueUrls {
+  readonly work: string;
+  /** Absent or empty: revocations travel on the work queue. */
+  readonly revocation?: string | undefined;
+}
+
+export function createSqsWorkQueue(sqs: SQSClient, urls: QueueUrls): SqsWorkQueue {
+  const queueUrl = urls.work;
+  const revocationUrl = urls.revocation?.trim() ? urls.revocation : undefined;
+  const urlOf = (lane: Lane): string => (lane === 'revocation' && revocationUrl !== undefined ? revocationUrl : queueUrl);
+  /** The queue a received record came from, by its ARN's name; the work queue when it is not one of ours. */
+  const urlFrom = (queueArn: string | undefined): string =>
+    queueArn !== undefined && revocationUrl !== undefined && queueName(queueArn) === queueName(revocationUrl) ? revocationUrl : queueUrl;
   let redrive: Promise<number | undefined> | undefined;
   return {
     async requeue(record, requeues) {
       await sendEntries(
         sqs,
-        queueUrl,
+        urlFrom(record.eventSourceARN),
         [
           {
             Id: '0',
@@ -136,13 +158,17 @@ export function createSqsWorkQueue(sqs: SQSClient, queueUrl: string): SqsWorkQue
     },
 
     async send(messages) {
-      await sendEntries(sqs, queueUrl, messages.map(toEntry), 'work queue');
+      const revocations = messages.filter((m) => urlOf(laneOf(m)) !== queueUrl);
+      const work = messages.filter((m) => urlOf(laneOf(m)) === queueUrl);
+      // Revocations first: they are the urgent ones.
+      if (revocations.length > 0) await sendEntries(sqs, urlOf('revocation'), revocations.map(toEntry), 'revocation queue');
+      if (work.length > 0) await sendEntries(sqs, queueUrl, work.map(toEntry), 'work queue');
     },
 
-    async changeVisibility(receiptHandle, seconds) {
+    async changeVisibility(receiptHandle, seconds, queueArn) {
       const visibilityTimeout = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(seconds)));
       try {
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: visibilityTimeout }));
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: urlFrom(queueArn), ReceiptHandle: receiptHandle, VisibilityTimeout: visibilityTimeout }));
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         throw new TargetUnavailableError('sqs', `SQS ChangeMessageVisibility failed: ${reason}`, { cause: error });

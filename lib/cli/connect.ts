@@ -73,6 +73,7 @@ export const connectAws: RuntimeFactory = async (env, { log, metrics, onBudgetWa
       deadLetters ??= createDeadLetterAccess(runtime.aws.sqs, {
         dlqUrl: requireEnv('DEAD_LETTER_QUEUE_URL', env),
         queueUrl: requireEnv('QUEUE_URL', env),
+        revocationQueueUrl: env['REVOCATION_QUEUE_URL'],
       });
       return deadLetters;
     },

@@ -96,6 +96,7 @@ function checkStage(env: Env, stage: string): void {
   const expectations: [string, (value: string) => boolean, string][] = [
     ['TABLE_NAME', (v) => v === prefix, `"${prefix}"`],
     ['QUEUE_URL', (v) => v.endsWith(`/${prefix}-work.fifo`), `a URL ending in /${prefix}-work.fifo`],
+    ['REVOCATION_QUEUE_URL', (v) => v.endsWith(`/${prefix}-revocations.fifo`), `a URL ending in /${prefix}-revocations.fifo`],
     ['DEAD_LETTER_QUEUE_URL', (v) => v.endsWith(`/${prefix}-dead-letters.fifo`), `a URL ending in /${prefix}-dead-letters.fifo`],
   ];
   for (const [name, fits, expected] of expectations) {

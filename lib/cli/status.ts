@@ -90,7 +90,11 @@ Exit: 0 everything was read, 1 some part could not be read.`,
       );
     } else {
       const sections = [
-        `Queues (approximate):\n${queues.ok ? table(['queue', 'waiting', 'in flight'], [['work', queues.value.queue.visible, queues.value.queue.inFlight], ['dead-letter', queues.value.deadLetter.visible, queues.value.deadLetter.inFlight]]) : unavailable(queues.error)}`,
+        `Queues (approximate):\n${queues.ok ? table(['queue', 'waiting', 'in flight'], [
+          ['work', queues.value.queue.visible, queues.value.queue.inFlight],
+          ...(queues.value.revocations ? [['revocations', queues.value.revocations.visible, queues.value.revocations.inFlight]] : []),
+          ['dead-letter', queues.value.deadLetter.visible, queues.value.deadLetter.inFlight],
+        ]) : unavailable(queues.error)}`,
         `Last reconciliation runs (newest first${runs.ok ? `; ${plural(countRuns(runs.value), 'run')} recorded, one row per target` : ''}):\n${recent ? renderRuns(recent) : unavailable(errorOf(runs))}`,
         `Deferred (retried by each reconciliation):\n${deferredCounts ? renderDeferred(deferredCounts) : unavailable(errorOf(deferred))}`,
         `Removals held by the guard, awaiting a decision:\n${holds ? renderHolds(holds) : unavailable(errorOf(runs))}`,

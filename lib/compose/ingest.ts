@@ -1,6 +1,6 @@
 /** What the webhook needs, and only that: config, the queue, the I/O Events key cache, the generic secret. */
 import { createAwsClients } from '../aws/clients.js';
-import { requireEnv } from '../aws/env.js';
+import { queueUrlsFrom } from '../aws/env.js';
 import { createSqsWorkQueue } from '../aws/queue.js';
 import { systemClock, type Clock } from '../clock.js';
 import { fetchTransport, type HttpTransport } from '../http.js';
@@ -20,7 +20,7 @@ export function buildIngestDeps(
   const generic = config.webhooks.generic;
   return {
     config,
-    queue: options.queue ?? createSqsWorkQueue(createAwsClients().sqs, requireEnv('QUEUE_URL', env)),
+    queue: options.queue ?? createSqsWorkQueue(createAwsClients().sqs, queueUrlsFrom(env)),
     keys: createPublicKeyCache({
       http: options.http ?? fetchTransport,
       clock,

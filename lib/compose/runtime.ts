@@ -6,7 +6,7 @@
 import { createDynamoAuditStore } from '../aws/audit-store.js';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import { createDynamoDeferredStore } from '../aws/deferred-store.js';
-import { requireEnv } from '../aws/env.js';
+import { queueUrlsFrom, requireEnv } from '../aws/env.js';
 import { createDynamoIdempotencyStore } from '../aws/idempotency-store.js';
 import { createDynamoManagedGroupStore } from '../aws/managed-store.js';
 import { createSqsWorkQueue, type SqsWorkQueue } from '../aws/queue.js';
@@ -58,7 +58,7 @@ export function buildAwsRuntime(settings: Settings, env: NodeJS.ProcessEnv, opti
   const http = options.http ?? fetchTransport;
   const aws = options.aws ?? createAwsClients();
   const table: TableRef = { dynamo: aws.dynamo, tableName: requireEnv('TABLE_NAME', env) };
-  const queue = createSqsWorkQueue(aws.sqs, requireEnv('QUEUE_URL', env));
+  const queue = createSqsWorkQueue(aws.sqs, queueUrlsFrom(env));
   const { config, secrets } = settings;
   const limiter = createDynamoRateLimiter(table, clock, {
     clientId: config.org.clientId,

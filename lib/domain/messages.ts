@@ -75,6 +75,18 @@ export const WorkMessage = z.union([DeltaMessage, HintMessage, ReconcileMessage]
 export type WorkMessage = z.infer<typeof WorkMessage>;
 
 /**
+ * The queue a message travels on. Revocations (a removal from a group, a user who left the org)
+ * have a queue of their own, drained by their own workers: they need no UMAPI read and are applied
+ * from the event at once, so they must never wait behind work that does — the re-checks that wait
+ * for the UMAPI budget, a reconciliation's slices, additions. Everything else is `work`.
+ */
+export type Lane = 'revocation' | 'work';
+
+export function laneOf(message: WorkMessage): Lane {
+  return message.kind === 'delta' && (message.change === 'membership.removed' || message.change === 'user.removed') ? 'revocation' : 'work';
+}
+
+/**
  * FIFO message group. SQS hands a receiver as many messages of one group as it can (up to the
  * batch's 10), and the worker pays per batch: so a burst about one IMS group — an offboarding, a
  * re-org — arrives in batches of that group, costing one read and one write per target, not one

@@ -240,12 +240,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return log;
     };
     const metrics = createMemoryMetrics();
-    const ingest = buildIngestDeps(settings, process.env, { log: quietLog(), metrics, queue: createSqsWorkQueue(aws.sqs, emulators.env.QUEUE_URL) });
+    const ingest = buildIngestDeps(settings, process.env, { log: quietLog(), metrics, queue: createSqsWorkQueue(aws.sqs, { work: emulators.env.QUEUE_URL, revocation: emulators.env.REVOCATION_QUEUE_URL }) });
     const door = await startHttpDoor({ handler: createWebhookHandler(ingest), port: 0 });
     stops.push(() => door.stop());
     const scheduleRuntime = buildAwsRuntime(settings, process.env, { log: quietLog(), metrics, aws, maxInlineWaitMs: 120_000 });
     const schedule = createScheduleHandler(scheduleRuntime);
-    const deadLetters = createDeadLetterAccess(aws.sqs, { dlqUrl: emulators.env.DEAD_LETTER_QUEUE_URL, queueUrl: emulators.env.QUEUE_URL });
+    const deadLetters = createDeadLetterAccess(aws.sqs, { dlqUrl: emulators.env.DEAD_LETTER_QUEUE_URL, queueUrl: emulators.env.QUEUE_URL, revocationQueueUrl: emulators.env.REVOCATION_QUEUE_URL });
     const replay = createReplayHandler({ deadLetters, log: quietLog(), metrics, clock: systemClock });
 
     // Kept after the run (git-ignored): the worker's warnings and errors, for a failed check.
@@ -387,15 +387,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       else if (op.op === 'removeUserFromGroup') ims.org.removeUserFromGroup(op.email, op.group);
       else ims.org.removeUser(op.email);
     }
+    /** Messages on both work queues: the work queue and the revocation queue. */
     async function queueDepth(): Promise<number> {
-      const answer = await aws.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: emulators.env.QUEUE_URL,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-        }),
-      );
-      const a = answer.Attributes ?? {};
-      return Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+      let depth = 0;
+      for (const queueUrl of [emulators.env.QUEUE_URL, emulators.env.REVOCATION_QUEUE_URL]) {
+        const answer = await aws.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+          }),
+        );
+        const a = answer.Attributes ?? {};
+        depth += Number(a.ApproximateNumberOfMessages ?? 0) + Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0);
+      }
+      return depth;
     }
     function totalWrites(): number {
       let n = 0;

@@ -102,6 +102,7 @@ describe('packaged functions', () => {
         Variables: {
           SYNC_CONFIG,
           QUEUE_URL: { Ref: 'WorkQueue' },
+          REVOCATION_QUEUE_URL: { Ref: 'RevocationQueue' },
           DEAD_LETTER_QUEUE_URL: { Ref: 'DeadLetterQueue' },
           TABLE_NAME: { Ref: 'StateTable' },
           POWERTOOLS_SERVICE_NAME: 'ims-group-sync',
@@ -161,16 +162,27 @@ describe('queues', () => {
     expect(Number(resource('WorkQueue').Properties['VisibilityTimeout'])).toBeGreaterThanOrEqual(6 * Number(worker['Timeout']));
   });
 
-  it('feed the worker with per-record failure reporting', () => {
+  it('feed the worker from each queue, with workers of its own per queue and per-record failure reporting', () => {
     const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
 
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]).toMatchObject({
-      EventSourceArn: { 'Fn::GetAtt': ['WorkQueue', 'Arn'] },
-      FunctionName: { 'Fn::GetAtt': ['WorkerLambdaFunction', 'Arn'] },
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-    });
-    expect(Number(mappings[0]?.['BatchSize'])).toBeLessThanOrEqual(10);
+    expect(mappings.map((m) => (m['EventSourceArn'] as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort()).toEqual(['RevocationQueue', 'WorkQueue']);
+    for (const mapping of mappings) {
+      expect(mapping).toMatchObject({ FunctionName: { 'Fn::GetAtt': ['WorkerLambdaFunction', 'Arn'] }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+      expect(Number(mapping['BatchSize'])).toBeLessThanOrEqual(10);
+      // Lambda's minimum for maximumConcurrency.
+      expect(Number((mapping['ScalingConfig'] as { MaximumConcurrency: number }).MaximumConcurrency)).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('keep revocations on a queue of their own, set as the work queue is, with the same dead-letter queue', () => {
+    const work = resource('WorkQueue').Properties;
+    const revocations = resource('RevocationQueue').Properties;
+    const { QueueName: workName, ...workRest } = work;
+    const { QueueName: revocationName, ...revocationRest } = revocations;
+
+    expect(revocationRest).toEqual(workRest);
+    expect(String(revocationName)).toMatch(/-revocations\.fifo$/);
+    expect(String(workName)).toMatch(/-work\.fifo$/);
   });
 });
 
@@ -236,12 +248,19 @@ describe('IAM', () => {
     expect(actionsImported(bundles['worker']?.find((e) => e.name === 'functions/worker.mjs')?.read().toString('utf8') ?? '')).toContain('dynamodb:BatchGetItem');
   });
 
-  it('lets the worker park work in the dead-letter queue, and send nowhere else but its own queue', () => {
+  it('lets the worker park work in the dead-letter queue, and send nowhere else but its own two queues', () => {
     const sends = statements('WorkerRole').filter((s) => asArray(s.Action).map(String).includes('sqs:SendMessage'));
     expect(sends.flatMap((s) => asArray(s.Resource))).toEqual(
-      expect.arrayContaining([{ 'Fn::GetAtt': ['WorkQueue', 'Arn'] }, { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }]),
+      expect.arrayContaining([{ 'Fn::GetAtt': ['WorkQueue', 'Arn'] }, { 'Fn::GetAtt': ['RevocationQueue', 'Arn'] }, { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }]),
     );
-    expect(sends.flatMap((s) => asArray(s.Resource))).toHaveLength(2);
+    expect(sends.flatMap((s) => asArray(s.Resource))).toHaveLength(3);
+  });
+
+  it('lets the webhook and replay send to both work queues (a revocation goes to its own)', () => {
+    for (const role of ['WebhookRole', 'ReplayRole']) {
+      const sends = statements(role).filter((s) => asArray(s.Action).map(String).includes('sqs:SendMessage'));
+      expect(sends.flatMap((s) => asArray(s.Resource)), role).toEqual(expect.arrayContaining([{ 'Fn::GetAtt': ['WorkQueue', 'Arn'] }, { 'Fn::GetAtt': ['RevocationQueue', 'Arn'] }]));
+    }
   });
 });
 
@@ -251,7 +270,10 @@ describe('alarms', () => {
     const byMetric = (name: string) => alarms.find((a) => a['MetricName'] === name || JSON.stringify(a['Metrics'] ?? '').includes(name));
 
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toMatchObject({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }] });
-    expect(byMetric('ApproximateAgeOfOldestMessage')).toMatchObject({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['WorkQueue', 'QueueName'] } }] });
+    const ageOf = (queue: string) => alarms.find((a) => a['MetricName'] === 'ApproximateAgeOfOldestMessage' && JSON.stringify(a['Dimensions']).includes(`"${queue}"`));
+    expect(ageOf('WorkQueue')).toBeDefined();
+    // A removal waiting minutes is access someone should no longer have: its alarm is much tighter.
+    expect(Number(ageOf('RevocationQueue')?.['Threshold'])).toBeLessThan(Number(ageOf('WorkQueue')?.['Threshold']));
     expect(byMetric('GuardTrips')).toBeDefined();
     for (const alarm of alarms) expect(alarm['AlarmActions']).toEqual([{ Ref: 'AlarmTopic' }]);
   });

@@ -67,6 +67,11 @@ export interface WorldOptions {
   readonly syncConfig?: string;
   /** SYNC_CONFIG becomes a variant of config/demo.yaml, edited so (see `configVariant`). */
   readonly configEdit?: (config: ConfigEditor) => void;
+  /**
+   * Revocations on their own queue (`revocations`), as deployed. Off by default: a world's tests
+   * then drive every message through `work`, as a stack without REVOCATION_QUEUE_URL does.
+   */
+  readonly revocationQueue?: boolean;
 }
 
 export interface PipelineWorld {
@@ -86,6 +91,8 @@ export interface PipelineWorld {
   /** The DynamoDB stores over the world's table (runs, audit, versions...), for assertions. */
   readonly stores: Stores;
   readonly work: QueueDriver;
+  /** The revocation queue (empty unless the world was started with `revocationQueue: true`). */
+  readonly revocations: QueueDriver;
   readonly deadLetters: QueueDriver;
   /** Settings as a root would load them, from the world's env plus these overrides. */
   settings(env?: Record<string, string>): Promise<Settings>;
@@ -159,6 +166,7 @@ export async function startPipelineWorld(options: WorldOptions = {}): Promise<Pi
 
     const env: Record<string, string> = {
       ...emulators.env,
+      REVOCATION_QUEUE_URL: options.revocationQueue === true ? emulators.env.REVOCATION_QUEUE_URL : '',
       SYNC_CONFIG: options.configEdit ? await configVariant(options.configEdit) : (options.syncConfig ?? DEMO_CONFIG_PATH),
       IMS_URL: ims.url,
       AEM_PROD_URL: aemProd.url,
@@ -218,6 +226,7 @@ export async function startPipelineWorld(options: WorldOptions = {}): Promise<Pi
       table,
       stores: buildStores(table, systemClock),
       work: await queueDriver(sqs, emulators.env.QUEUE_URL),
+      revocations: await queueDriver(sqs, emulators.env.REVOCATION_QUEUE_URL),
       deadLetters: await queueDriver(sqs, emulators.env.DEAD_LETTER_QUEUE_URL),
       settings,
       async runtime(runtimeOptions = {}) {
