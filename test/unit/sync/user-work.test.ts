@@ -5,6 +5,7 @@ import { WorkFailedError } from '../../../lib/sync/work-errors.js';
 import { createOrgGroupNames } from '../../../lib/sync/org-groups.js';
 import { reconcile } from '../../../lib/sync/reconcile.js';
 import { isUrgent } from '../../../lib/targets/call-priority.js';
+import { demoOrg } from '../../../local/fixtures/demo-org.js';
 import { demoConfig, demoRuntime } from '../../support/runtime.js';
 
 const delta = (over: Partial<DeltaMessage> & Pick<DeltaMessage, 'change' | 'user'>): DeltaMessage => ({
@@ -90,6 +91,31 @@ describe('applyWork: deltas and hints for one user', () => {
     const rechecked = await applyWork(recheck, world.runtime);
     expect(rechecked.targets.find((t) => t.targetId === 'acme-prod-author')?.status).toBe('applied');
     expect(world.umapi.calls.getUser).toBe(1);
+  });
+
+  it('a removal from a Campaign product profile is read from UMAPI first: a user who still holds it through a user group keeps it', async () => {
+    const fixture = demoOrg();
+    const delivery = 'Campaign - acme-prod - delivery';
+    // Jane holds the delivery profile directly and through a user group that carries it.
+    fixture.groups.push({ name: 'Campaign-Delivery-Team', type: 'USER_GROUP', profiles: [delivery] });
+    fixture.users.find((u) => u.email === 'jane@acme.com')?.groups.push('Campaign-Delivery-Team');
+    const world = demoRuntime({ fixture });
+    expect(world.target('acme-campaign').members('delivery')).toContain('jane@acme.com');
+
+    // The Admin Console removes her direct assignment: the event says she left the profile.
+    const user = fixture.users.find((u) => u.email === 'jane@acme.com');
+    if (user) user.groups = user.groups.filter((g) => g !== delivery);
+    await applyWork(delta({ change: 'membership.removed', user: { email: 'jane@acme.com' }, group: delivery }), world.runtime);
+
+    expect(world.target('acme-campaign').members('delivery')).toContain('jane@acme.com');
+    expect(world.stores.audit.entries.filter((e) => e.member === 'jane@acme.com' && e.op === 'remove')).toEqual([]);
+    expect(world.umapi.calls.getUser).toBe(1);
+
+    // Once she leaves the user group too, the same kind of event removes her, after the read.
+    if (user) user.groups = user.groups.filter((g) => g !== 'Campaign-Delivery-Team');
+    await applyWork(delta({ id: 'evt-2', change: 'membership.removed', user: { email: 'jane@acme.com' }, group: 'Campaign-Delivery-Team', occurredAt: '2026-11-23T10:00:00.000Z' }), world.runtime);
+    await applyWork(delta({ id: 'evt-3', change: 'membership.removed', user: { email: 'jane@acme.com' }, group: delivery, occurredAt: '2026-11-23T10:00:01.000Z' }), world.runtime);
+    expect(world.target('acme-campaign').members('delivery')).not.toContain('jane@acme.com');
   });
 
   it("a removal's target calls are marked urgent, so a shared limiter runs them first; an addition's are not", async () => {
