@@ -3,21 +3,17 @@
  * a removal travels on a queue of its own, so it is applied while the work queue is full of work
  * that waits (additions, re-checks, reconciliation slices), and only its re-check joins that queue.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { lambdaContext, startPipelineWorld, type PipelineWorld, type SqsBatchHandler } from '../support/pipeline.js';
+import { importRoots, startPipelineWorld, type HttpHandler, type PipelineWorld, type SqsBatchHandler } from '../support/pipeline.js';
 import { genericDelivery } from './deliveries.js';
 
 let world: PipelineWorld;
-let webhook: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+let webhook: HttpHandler;
 let worker: SqsBatchHandler;
 
 beforeAll(async () => {
   world = await startPipelineWorld({ revocationQueue: true });
-  const webhookRoot = await import('../../functions/webhook.js');
-  const workerRoot = await import('../../functions/worker.js');
-  webhook = (event) => webhookRoot.handler(event, lambdaContext('ims-group-sync-webhook'));
-  worker = (event, context) => workerRoot.handler(event, context ?? lambdaContext('ims-group-sync-worker'));
+  ({ webhook, worker } = await importRoots());
 });
 
 afterAll(async () => {

@@ -4,24 +4,20 @@
  * follows once UMAPI answers, and a burst of removals from, or additions to, one group costs one
  * read of that group and one write per target.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerHandler } from '../../functions/doors/worker.js';
-import { lambdaContext, FAST_UMAPI_BUDGET, startPipelineWorld, type PipelineWorld, type SqsBatchHandler } from '../support/pipeline.js';
+import { FAST_UMAPI_BUDGET, importRoots, startPipelineWorld, type HttpHandler, type PipelineWorld, type SqsBatchHandler } from '../support/pipeline.js';
 import { genericDelivery } from './deliveries.js';
 
 const PROD_PROFILE = 'AEM Managed Services - acme-prod-author';
 
 let world: PipelineWorld;
-let webhook: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+let webhook: HttpHandler;
 let worker: SqsBatchHandler;
 
 beforeAll(async () => {
   world = await startPipelineWorld({ ims: { throttleRetryAfterSeconds: 1 } });
-  const webhookRoot = await import('../../functions/webhook.js');
-  const workerRoot = await import('../../functions/worker.js');
-  webhook = (event) => webhookRoot.handler(event, lambdaContext('ims-group-sync-webhook'));
-  worker = (event, context) => workerRoot.handler(event, context ?? lambdaContext('ims-group-sync-worker'));
+  ({ webhook, worker } = await importRoots());
 });
 
 afterAll(async () => {

@@ -9,12 +9,12 @@
  * (WORKER_UMAPI_WAIT_MS), so the record is delayed on the queue and applied at a later receive;
  * the throttling test uses a door runtime with a larger budget to stay fast.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerHandler } from '../../functions/doors/worker.js';
 import type { AuditEntry } from '../../lib/sync/ports.js';
 import type { RunningSimulator } from '../../local/simulators/http-sim.js';
-import { eventually, FAST_UMAPI_BUDGET, lambdaContext, startPipelineWorld, type PipelineWorld, type SqsBatchHandler } from '../support/pipeline.js';
+import { eventually, FAST_UMAPI_BUDGET, importRoots, lambdaContext, startPipelineWorld, type HttpHandler, type PipelineWorld, type SqsBatchHandler } from '../support/pipeline.js';
 import { auditDelivery, genericDelivery, sampleEvent } from './deliveries.js';
 
 const REVIEWERS = 'Campaign - acme-prod - content-reviewers';
@@ -22,15 +22,12 @@ const MANAGERS = 'Campaign - acme-prod - campaign-managers';
 const DELIVERY = 'Campaign - acme-prod - delivery';
 
 let world: PipelineWorld;
-let webhook: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+let webhook: HttpHandler;
 let worker: SqsBatchHandler;
 
 beforeAll(async () => {
   world = await startPipelineWorld({ ims: { throttleRetryAfterSeconds: 1 } });
-  const webhookRoot = await import('../../functions/webhook.js');
-  const workerRoot = await import('../../functions/worker.js');
-  webhook = (event) => webhookRoot.handler(event, lambdaContext('ims-group-sync-webhook'));
-  worker = (event, context) => workerRoot.handler(event, context);
+  ({ webhook, worker } = await importRoots());
 });
 
 afterAll(async () => {
@@ -120,25 +117,39 @@ describe('worker', () => {
   });
 
   it('never lets an older removal that arrives late undo a newer add', async () => {
-    // In IMS, Jane was removed from campaign-managers (t1) and added back (t2); the events arrive t2, t1.
-    world.ims.org.addUserToGroup('jane@acme.com', MANAGERS);
+    // In IMS, Jane was removed from AEM-DAM-Users (t1) and added back (t2); the events arrive t2, t1.
+    world.ims.org.addUserToGroup('jane@acme.com', 'AEM-DAM-Users');
     const t2 = Date.now() - 1_000;
     const t1 = t2 - 60_000;
-    await deliver(auditDelivery({ id: 'evt-late-add', code: 'PRODUCT_PROFILE_ADD_USER:PRODUCT_PROFILE', email: 'jane@acme.com', group: MANAGERS, timeMs: t2 }, world.signingKeys));
+    await deliver(auditDelivery({ id: 'evt-late-add', code: 'USER_GROUP_ADD_USER:USER_GROUP', email: 'jane@acme.com', group: 'AEM-DAM-Users', timeMs: t2 }, world.signingKeys));
     await world.work.drain(worker);
-    expect(world.campaign.control.groupsOf('jane@acme.com')).toContain('campaign-managers');
+    expect(world.aemProd.control.members('AEM-DAM-Users')).toContain('jane@acme.com');
 
     // The late removal is applied from the event itself, with no UMAPI read (which would fail now):
     // it is older than what was applied, so it is skipped; its re-check follows once UMAPI answers.
     world.ims.umapiFaults.scripted.push({ endpoint: 'GET user', times: 1, status: 500 });
-    await deliver(auditDelivery({ id: 'evt-late-remove', code: 'PRODUCT_PROFILE_REMOVE_USER:PRODUCT_PROFILE', email: 'jane@acme.com', group: MANAGERS, timeMs: t1 }, world.signingKeys));
+    await deliver(auditDelivery({ id: 'evt-late-remove', code: 'USER_GROUP_REMOVE_USER:USER_GROUP', email: 'jane@acme.com', group: 'AEM-DAM-Users', timeMs: t1 }, world.signingKeys));
     const polls = await world.work.drain(worker, { visibilitySeconds: 5 });
 
     expect(polls.length).toBeGreaterThanOrEqual(2); // the removal, then its re-check
-    expect(world.campaign.control.groupsOf('jane@acme.com')).toContain('campaign-managers');
+    expect(world.aemProd.control.members('AEM-DAM-Users')).toContain('jane@acme.com');
     const audit = await auditOf('jane@acme.com', 'event evt-late-remove');
-    expect(audit).toContainEqual(expect.objectContaining({ targetId: 'acme-campaign', group: 'campaign-managers', op: 'remove', outcome: 'skipped-newer' }));
+    expect(audit).toContainEqual(expect.objectContaining({ targetId: 'acme-prod-author', group: 'AEM-DAM-Users', op: 'remove', outcome: 'skipped-newer' }));
     expect(audit.filter((e) => e.outcome === 'applied')).toEqual([]);
+  });
+
+  it('reads a removal from a Campaign product profile from UMAPI before applying it: a late one changes nothing', async () => {
+    // Jane left campaign-managers (t1) and came back (t2); the removal arrives last.
+    world.ims.org.addUserToGroup('jane@acme.com', MANAGERS);
+    const t2 = Date.now() - 1_000;
+    await deliver(auditDelivery({ id: 'evt-late-add-cm', code: 'PRODUCT_PROFILE_ADD_USER:PRODUCT_PROFILE', email: 'jane@acme.com', group: MANAGERS, timeMs: t2 }, world.signingKeys));
+    await world.work.drain(worker);
+    await deliver(auditDelivery({ id: 'evt-late-remove-cm', code: 'PRODUCT_PROFILE_REMOVE_USER:PRODUCT_PROFILE', email: 'jane@acme.com', group: MANAGERS, timeMs: t2 - 60_000 }, world.signingKeys));
+    await world.work.drain(worker, { visibilitySeconds: 5 });
+
+    // What UMAPI says (read for it, or a read newer than the event) wins: she holds the profile.
+    expect(world.campaign.control.groupsOf('jane@acme.com')).toContain('campaign-managers');
+    expect((await auditOf('jane@acme.com', 'event evt-late-remove-cm')).filter((e) => e.op === 'remove' && e.outcome === 'applied')).toEqual([]);
   });
 
   it('applies the sample SQS event events/sqs-delta.json as Lambda would hand it over', async () => {

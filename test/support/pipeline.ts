@@ -29,7 +29,7 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseDocument } from 'yaml';
 import type { TableRef } from '../../lib/aws/table.js';
 import { buildIngestDeps } from '../../lib/compose/ingest.js';
@@ -56,6 +56,22 @@ export const CAMPAIGN_OPERATOR = { login: 'ims-sync', password: 'pipeline-campai
 
 /** A Lambda-like handler of an SQS batch: a real root (middy) or a door. */
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** A webhook door as API Gateway calls it. */
+export type HttpHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * The REAL webhook and worker roots (functions/*.ts), imported once the world has set the
+ * environment they read at cold start, each called with a Lambda context as Lambda would.
+ */
+export async function importRoots(): Promise<{ webhook: HttpHandler; worker: SqsBatchHandler }> {
+  const webhookRoot = await import('../../functions/webhook.js');
+  const workerRoot = await import('../../functions/worker.js');
+  return {
+    webhook: (event) => webhookRoot.handler(event, lambdaContext('ims-group-sync-webhook')),
+    worker: (event, context) => workerRoot.handler(event, context ?? lambdaContext('ims-group-sync-worker')),
+  };
+}
 
 export interface WorldOptions {
   readonly fixture?: OrgFixture;
