@@ -315,8 +315,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       say('fault: poison message sent to the work queue');
     });
     at(faultMs * 0.5, async () => {
-      await worker.nextBatchStart();
-      await sleep(40 + Math.floor(Math.random() * 60));
+      // In the middle of a batch: a batch can end within the pause (a revocation batch is often
+      // quick), so wait for the next one until one is still open when the pause is over.
+      for (let tries = 0; tries < 50; tries += 1) {
+        await worker.nextBatchStart();
+        await sleep(10 + Math.floor(Math.random() * 40));
+        if (worker.inBatch()) break;
+      }
       if (worker.kill()) killedMidBatch += 1;
       workerKills += 1;
       say('fault: worker process SIGKILLed mid-batch; restarting');
