@@ -245,7 +245,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         aws.sqs.destroy();
       },
     });
-    const ingestDeps = buildIngestDeps(settings, process.env, { log: webhookLog, metrics, queue: createSqsWorkQueue(aws.sqs, { work: env.QUEUE_URL ?? '', revocation: env.REVOCATION_QUEUE_URL }) });
+    const ingestDeps = buildIngestDeps(settings, process.env, { log: webhookLog, metrics, queue: createSqsWorkQueue(aws.sqs, { work: env.QUEUE_URL ?? '', revocation: env.REVOCATION_QUEUE_URL }, settings.config.targets) });
     const workerRuntime = buildAwsRuntime(settings, process.env, {
       log: workerLog,
       metrics,

@@ -14,11 +14,11 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { WorkMessage, laneOf } from '../domain/messages.js';
+import { WorkMessage } from '../domain/messages.js';
 import { TargetUnavailableError, ValidationError } from '../errors.js';
 import type { DeadLetter as DeadLetterPort, DeadLetters } from '../sync/ports.js';
 import { fifoGroupId, fifoSafe } from './message-ids.js';
-import { sendEntries } from './queue.js';
+import { queueUrlOf, sendEntries } from './queue.js';
 
 /** A received dead letter, with what SQS tells about it beyond the port's fields. */
 export interface DeadLetter extends DeadLetterPort {
@@ -182,18 +182,17 @@ export function createDeadLetterAccess(sqs: SQSClient, options: DeadLetterOption
     },
 
     async sendBack(messages, replayId) {
-      // Each back on its own lane's queue; a body that is not a work message goes to the work queue.
-      const revocationUrl = options.revocationQueueUrl?.trim() || undefined;
-      const isRevocation = (letter: DeadLetterPort): boolean => {
+      // Each back on its own lane's queue (`queueUrlOf`); a body that is not a work message goes to the work queue.
+      const urls = { work: options.queueUrl, revocation: options.revocationQueueUrl };
+      const byQueue = new Map<string, DeadLetterPort[]>();
+      for (const letter of messages) {
         const message = parseBody(letter.body);
-        return revocationUrl !== undefined && message !== undefined && laneOf(message) === 'revocation';
-      };
-      const revocations = messages.filter(isRevocation);
-      const work = messages.filter((letter) => !isRevocation(letter));
-      if (revocations.length > 0 && revocationUrl !== undefined) {
-        await sendEntries(sqs, revocationUrl, revocations.map((letter, index) => replayEntry(letter, index, replayId)), 'replay to revocation queue');
+        const url = message === undefined ? options.queueUrl : queueUrlOf(message, urls);
+        byQueue.set(url, [...(byQueue.get(url) ?? []), letter]);
       }
-      if (work.length > 0) await sendEntries(sqs, options.queueUrl, work.map((letter, index) => replayEntry(letter, index, replayId)), 'replay to work queue');
+      for (const [url, letters] of byQueue) {
+        await sendEntries(sqs, url, letters.map((letter, index) => replayEntry(letter, index, replayId)), url === options.queueUrl ? 'replay to work queue' : 'replay to revocation queue');
+      }
     },
 
     async delete(receiptHandles) {

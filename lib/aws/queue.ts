@@ -7,7 +7,8 @@
  */
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { laneOf, type Lane, type WorkMessage } from '../domain/messages.js';
+import type { Target } from '../config/schema.js';
+import { laneOf, type WorkMessage } from '../domain/messages.js';
 import { TargetUnavailableError, ValidationError } from '../errors.js';
 import type { WorkQueue } from '../sync/ports.js';
 import { deduplicationId, fifoGroupId, fifoSafe } from './message-ids.js';
@@ -113,10 +114,16 @@ export interface QueueUrls {
   readonly revocation?: string | undefined;
 }
 
-export function createSqsWorkQueue(sqs: SQSClient, urls: QueueUrls): SqsWorkQueue {
+/** The queue a message goes to: its lane's (`laneOf`), the work queue when there is no revocation queue. */
+export function queueUrlOf(message: WorkMessage, urls: QueueUrls, targets?: readonly Target[]): string {
+  const revocation = urls.revocation?.trim();
+  return revocation && laneOf(message, targets) === 'revocation' ? revocation : urls.work;
+}
+
+/** `targets`: the configured targets, which tell a removal the worker must read first (laneOf). */
+export function createSqsWorkQueue(sqs: SQSClient, urls: QueueUrls, targets?: readonly Target[]): SqsWorkQueue {
   const queueUrl = urls.work;
   const revocationUrl = urls.revocation?.trim() ? urls.revocation : undefined;
-  const urlOf = (lane: Lane): string => (lane === 'revocation' && revocationUrl !== undefined ? revocationUrl : queueUrl);
   /** The queue a received record came from, by its ARN's name; the work queue when it is not one of ours. */
   const urlFrom = (queueArn: string | undefined): string =>
     queueArn !== undefined && revocationUrl !== undefined && queueName(queueArn) === queueName(revocationUrl) ? revocationUrl : queueUrl;
@@ -158,10 +165,10 @@ export function createSqsWorkQueue(sqs: SQSClient, urls: QueueUrls): SqsWorkQueu
     },
 
     async send(messages) {
-      const revocations = messages.filter((m) => urlOf(laneOf(m)) !== queueUrl);
-      const work = messages.filter((m) => urlOf(laneOf(m)) === queueUrl);
+      const revocations = messages.filter((m) => queueUrlOf(m, urls, targets) !== queueUrl);
+      const work = messages.filter((m) => queueUrlOf(m, urls, targets) === queueUrl);
       // Revocations first: they are the urgent ones.
-      if (revocations.length > 0) await sendEntries(sqs, urlOf('revocation'), revocations.map(toEntry), 'revocation queue');
+      if (revocationUrl !== undefined && revocations.length > 0) await sendEntries(sqs, revocationUrl, revocations.map(toEntry), 'revocation queue');
       if (work.length > 0) await sendEntries(sqs, queueUrl, work.map(toEntry), 'work queue');
     },
 

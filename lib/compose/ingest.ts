@@ -20,7 +20,7 @@ export function buildIngestDeps(
   const generic = config.webhooks.generic;
   return {
     config,
-    queue: options.queue ?? createSqsWorkQueue(createAwsClients().sqs, queueUrlsFrom(env)),
+    queue: options.queue ?? createSqsWorkQueue(createAwsClients().sqs, queueUrlsFrom(env), config.targets),
     keys: createPublicKeyCache({
       http: options.http ?? fetchTransport,
       clock,

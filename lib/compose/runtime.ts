@@ -58,8 +58,8 @@ export function buildAwsRuntime(settings: Settings, env: NodeJS.ProcessEnv, opti
   const http = options.http ?? fetchTransport;
   const aws = options.aws ?? createAwsClients();
   const table: TableRef = { dynamo: aws.dynamo, tableName: requireEnv('TABLE_NAME', env) };
-  const queue = createSqsWorkQueue(aws.sqs, queueUrlsFrom(env));
   const { config, secrets } = settings;
+  const queue = createSqsWorkQueue(aws.sqs, queueUrlsFrom(env), config.targets);
   const limiter = createDynamoRateLimiter(table, clock, {
     clientId: config.org.clientId,
     perMinute: { users: config.org.rateLimit.usersPerMinute, groups: config.org.rateLimit.groupsPerMinute },

@@ -6,6 +6,8 @@
  * Parsed with these schemas when read back from SQS: never cast.
  */
 import { z } from 'zod';
+import type { Target } from '../config/schema.js';
+import { isManagedName } from './managed.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -75,15 +77,32 @@ export const WorkMessage = z.union([DeltaMessage, HintMessage, ReconcileMessage]
 export type WorkMessage = z.infer<typeof WorkMessage>;
 
 /**
- * The queue a message travels on. Revocations (a removal from a group, a user who left the org)
- * have a queue of their own, drained by their own workers: they need no UMAPI read and are applied
- * from the event at once, so they must never wait behind work that does — the re-checks that wait
- * for the UMAPI budget, a reconciliation's slices, additions. Everything else is `work`.
+ * Whether a message is a removal its event proves on its own, applied with no UMAPI read. A user
+ * who left the org has no access anywhere; a user who left a user group is out of it. But a user who
+ * left a product profile may still hold it through a user group that carries it (UMAPI's
+ * `directOnly=false`, contracts/ims-and-umapi.md §3.1), and UMAPI does not say which groups carry
+ * which profiles: a profile a Campaign target maps (its association mask) is read from UMAPI first,
+ * as an addition is. Without the targets (replay, which loads no configuration) every removal
+ * counts: that only picks its queue, and the worker, which has them, decides again.
+ */
+export function isRemovalProvedByEvent(message: WorkMessage, targets?: readonly Target[]): boolean {
+  if (message.kind !== 'delta') return false;
+  if (message.change === 'user.removed') return true;
+  if (message.change !== 'membership.removed' || message.group === undefined) return false;
+  const group = message.group;
+  return !(targets ?? []).some((t) => t.kind === 'campaign' && isManagedName(t, group));
+}
+
+/**
+ * The queue a message travels on. Revocations an event proves have a queue of their own, drained by
+ * their own workers: they need no UMAPI read, so they must never wait behind work that does — the
+ * re-checks that wait for the UMAPI budget, a reconciliation's slices, additions. Everything else,
+ * a removal that must be read first included, is `work`.
  */
 export type Lane = 'revocation' | 'work';
 
-export function laneOf(message: WorkMessage): Lane {
-  return message.kind === 'delta' && (message.change === 'membership.removed' || message.change === 'user.removed') ? 'revocation' : 'work';
+export function laneOf(message: WorkMessage, targets?: readonly Target[]): Lane {
+  return isRemovalProvedByEvent(message, targets) ? 'revocation' : 'work';
 }
 
 /**

@@ -8,7 +8,7 @@
  * the budget), which catches what else the event implies — e.g. a profile removal that ends access to an
  * instance. Last writer wins per (target, user, group), so the re-check can never re-add what a newer
  * event removed. A removal from a product profile that Campaign maps is not proved by its event (a
- * user group may carry the same profile): it is read first, as an addition is (`removalProvedByEvent`).
+ * user group may carry the same profile): it is read first, as an addition is (`isRemovalProvedByEvent`).
  *
  * Then adds and hints read the truth (one UMAPI read per user, however many of their events the
  * batch holds, or one group member list for several of them: `user-facts.ts`): granting access is
@@ -22,8 +22,7 @@
 import { createHash } from 'node:crypto';
 import { mapLimit } from '../concurrency.js';
 import { foldName } from '../domain/ims.js';
-import { isManagedName } from '../domain/managed.js';
-import type { DeltaMessage, HintMessage } from '../domain/messages.js';
+import { isRemovalProvedByEvent, type DeltaMessage, type HintMessage } from '../domain/messages.js';
 import { SyncError } from '../errors.js';
 import { asUrgent } from '../targets/call-priority.js';
 import type { SyncRuntime, TargetBinding } from './runtime.js';
@@ -54,8 +53,9 @@ export async function applyUserWork(messages: readonly UserMessage[], rt: Deps, 
   const pending = messages.map((message, index) => ({ message, index })).filter(({ index }) => results[index] === undefined);
 
   // 1. What the events prove on their own: applied at once.
+  const targetConfigs = rt.targets.map((b) => b.config);
   const urgent = pending.flatMap(({ message, index }) => {
-    const fact = message.kind === 'delta' ? removalProvedByEvent(message, rt.targets) : undefined;
+    const fact = message.kind === 'delta' && isRemovalProvedByEvent(message, targetConfigs) ? removalFactOf(message) : undefined;
     return fact === undefined ? [] : [{ index, work: { message, fact } }];
   });
   // Their target calls go before any other work's waiting in this process (`call-priority.ts`).
@@ -120,21 +120,10 @@ function alreadyDone(message: UserMessage, rt: Deps): WorkReport {
   return { messageId: message.id, targets };
 }
 
-/**
- * The removal an event proves on its own, if it is one. A user who left the org has no access
- * anywhere. A user who left a user group is out of it. But a user who left a product profile may
- * still hold it through a user group that carries it (UMAPI's `directOnly=false`,
- * contracts/ims-and-umapi.md §3.1), and UMAPI does not say which groups carry which profiles: a
- * profile a Campaign target maps to an operator group (its association mask) is therefore read from
- * UMAPI first, as an addition is. Removing it from the event alone took access from users who kept it.
- */
-function removalProvedByEvent(message: DeltaMessage, targets: readonly TargetBinding[]): UserFact | undefined {
+/** The fact a removal proved by its event stands for (`isRemovalProvedByEvent`). */
+function removalFactOf(message: DeltaMessage): UserFact {
   const at = Date.parse(message.occurredAt);
-  if (message.change === 'user.removed') return { kind: 'gone', at };
-  if (message.change !== 'membership.removed' || message.group === undefined) return undefined;
-  const group = message.group;
-  if (targets.some((b) => b.config.kind === 'campaign' && isManagedName(b.config, group))) return undefined;
-  return { kind: 'removed-from', group, at };
+  return message.change === 'membership.removed' && message.group !== undefined ? { kind: 'removed-from', group: message.group, at } : { kind: 'gone', at };
 }
 
 /** The re-check that follows a removal applied from the event: the whole user, read from UMAPI. */

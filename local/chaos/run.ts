@@ -240,7 +240,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return log;
     };
     const metrics = createMemoryMetrics();
-    const ingest = buildIngestDeps(settings, process.env, { log: quietLog(), metrics, queue: createSqsWorkQueue(aws.sqs, { work: emulators.env.QUEUE_URL, revocation: emulators.env.REVOCATION_QUEUE_URL }) });
+    const ingest = buildIngestDeps(settings, process.env, { log: quietLog(), metrics, queue: createSqsWorkQueue(aws.sqs, { work: emulators.env.QUEUE_URL, revocation: emulators.env.REVOCATION_QUEUE_URL }, settings.config.targets) });
     const door = await startHttpDoor({ handler: createWebhookHandler(ingest), port: 0 });
     stops.push(() => door.stop());
     const scheduleRuntime = buildAwsRuntime(settings, process.env, { log: quietLog(), metrics, aws, maxInlineWaitMs: 120_000 });

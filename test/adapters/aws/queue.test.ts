@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createSqsWorkQueue } from '../../../lib/aws/queue.js';
 import { ValidationError } from '../../../lib/errors.js';
 import { WorkMessage } from '../../../lib/domain/messages.js';
+import { demoConfig } from '../../support/runtime.js';
 import { delta, drain, reconcile, useEmulators } from './emulated.js';
 
 describe('SQS work queue (local-aws-sqs)', () => {
@@ -55,6 +56,17 @@ describe('SQS work queue (local-aws-sqs)', () => {
 
     expect(revocations.map((m) => JSON.parse(m.Body ?? '{}').id).sort()).toEqual([removal.id, left.id].sort());
     expect(work.map((m) => JSON.parse(m.Body ?? '{}').id).sort()).toEqual([addition.id, slice.id].sort());
+  });
+
+  it('sends a removal from a Campaign product profile to the work queue: it is read from UMAPI first, so it must not hold up the revocations', async () => {
+    const queue = createSqsWorkQueue(aws.clients.sqs, { work: aws.env.QUEUE_URL, revocation: aws.env.REVOCATION_QUEUE_URL }, demoConfig().targets);
+    const profile = delta({ change: 'membership.removed', user: { email: 'jane@acme.example' }, group: 'Campaign - acme-prod - delivery' });
+    const group = delta({ change: 'membership.removed', user: { email: 'jane@acme.example' }, group: 'AEM-Authors' });
+
+    await queue.send([profile, group]);
+
+    expect((await drain(aws.clients.sqs, aws.env.REVOCATION_QUEUE_URL)).map((m) => JSON.parse(m.Body ?? '{}').id)).toEqual([group.id]);
+    expect((await drain(aws.clients.sqs, aws.env.QUEUE_URL)).map((m) => JSON.parse(m.Body ?? '{}').id)).toEqual([profile.id]);
   });
 
   it('without a revocation queue, sends everything to the work queue', async () => {
