@@ -45,6 +45,11 @@ export const HintMessage = z
     user: UserRef.optional(),
     group: z.string().min(1).optional(),
     reason: z.string().min(1),
+    /**
+     * A re-check that follows a removal already applied from its event: the urgent part is done, so
+     * it reads UMAPI only with budget no other work is waiting for (lib/sync/user-facts.ts).
+     */
+    recheck: z.literal(true).optional(),
   })
   .strict()
   .refine((hint) => hint.user !== undefined || hint.group !== undefined, { message: 'a hint names a user or a group' });

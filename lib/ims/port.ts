@@ -38,13 +38,22 @@ export interface ListUsersOptions {
   readonly laterPagesWaitMs?: number;
 }
 
+/** How long a single read may wait in-process for its turn (the limiter's own longest wait otherwise). */
+export interface ReadOptions {
+  /**
+   * 0: only a turn nobody else has reserved, free now; a busier budget raises ThrottledError at
+   * once, so that the work waits on the queue and every other caller goes first (a re-check).
+   */
+  readonly maxWaitMs?: number;
+}
+
 export interface Umapi {
   /** Every active user of the org with `directOnly=false`, all pages. Raises IncompleteReadError rather than return a short list (see `onChurn`). */
   listUsers(options?: ListUsersOptions): Promise<ImsUser[]>;
   /** One user by email; `undefined` when UMAPI answers 404 user not found (the user is not in the org). */
-  getUser(email: string): Promise<ImsUser | undefined>;
+  getUser(email: string, options?: ReadOptions): Promise<ImsUser | undefined>;
   /** Members of one user group or product profile, all pages; `undefined` when the group does not exist. */
-  listGroupUsers(group: string): Promise<ImsUser[] | undefined>;
+  listGroupUsers(group: string, options?: ReadOptions): Promise<ImsUser[] | undefined>;
   /** Every user group and product profile of the org, all pages. */
   listGroups(): Promise<ImsGroup[]>;
 }

@@ -89,11 +89,12 @@ export function createUmapiClient(deps: UmapiClientDeps): Umapi {
       return users;
     },
 
-    getUser: async (email) => {
+    getUser: async (email, options) => {
       const call = 'GET user';
       const answer = await send({
         name: call,
         family: 'users',
+        ...(options?.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
         // directOnly=false as for the user lists (§3.1): access to an instance may come through a user
         // group's profile, and a user read without it would look as if they had lost that access.
         // [assumed] that the single-user read honours the parameter as the list reads do (§3.2 is silent).
@@ -108,12 +109,12 @@ export function createUmapiClient(deps: UmapiClientDeps): Umapi {
       return parseBody(OneUser, answer, call).user;
     },
 
-    listGroupUsers: async (group) => {
+    listGroupUsers: async (group, options) => {
       const segment = pathSegment(group, 'group name');
       return readAllPages<ImsUser>({
         call: `GET group users "${group}"`,
         fetchPage: (page, call) =>
-          send({ name: call, family: 'users', url: `${base}/users/${org}/${page}/${segment}?directOnly=false`, allowNotFound: true }),
+          send({ name: call, family: 'users', ...(options?.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}), url: `${base}/users/${org}/${page}/${segment}?directOnly=false`, allowNotFound: true }),
         parsePage: usersPage,
         key: (user) => user.id,
         isMissing: (answer) => isNotFound(answer, 'error.group.not_found'),

@@ -112,3 +112,14 @@ export function createRecentGroupReads(): RecentGroupReads {
     put,
   };
 }
+
+/**
+ * A read made at `readAt` serves a user whose latest event happened at `eventAt` only if it was made
+ * after it (less the clock skew), and only for recent events: an event delivered long after it
+ * happened (an Adobe retry hours later) is read afresh rather than trusted to be older than a read.
+ * A stale answer could only miss an add: every fact carries its read time, and last writer wins
+ * keeps it from undoing a newer event's removal.
+ */
+export function servedBy(readAt: number, eventAt: number, now: number): boolean {
+  return eventAt + CLOCK_SKEW_MS <= readAt && now - eventAt <= REUSE_EVENT_AGE_MS;
+}

@@ -16,10 +16,14 @@
  *
  * Once UMAPI asks us to wait, the users not read yet wait too: asking again would only spend the
  * budget's turn of the reads already promised.
+ *
+ * A user the batch holds only re-checks for (`HintMessage.recheck`: their removal is applied
+ * already) is read last, and only with a turn of the budget nobody else has reserved: while
+ * removals still to be proved and additions wait for the budget, re-checks wait on the queue.
  */
 import { foldName } from '../domain/ims.js';
 import { ThrottledError } from '../errors.js';
-import { CLOCK_SKEW_MS, REUSE_EVENT_AGE_MS, type GroupRead, type RecentGroupReads } from './recent-group-reads.js';
+import { servedBy, type GroupRead, type RecentGroupReads } from './recent-group-reads.js';
 import type { SyncRuntime } from './runtime.js';
 import type { UserFact, UserMessage } from './user-batch.js';
 
@@ -33,18 +37,28 @@ type Deps = Pick<SyncRuntime, 'umapi' | 'clock' | 'orgGroups' | 'recentGroupRead
 /** The org read in flight in this container, if any, and when it began. */
 const orgReads = new WeakMap<RecentGroupReads, { readonly startedAt: number; readonly read: Promise<GroupRead | undefined> }>();
 
-/** Facts by folded email. */
-export async function readFacts(messages: readonly UserMessage[], rt: Deps): Promise<Map<string, FactOrError>> {
-  /** After every message of the batch was received: a read begun since serves all of them. */
-  const receivedBy = rt.clock.now();
+/**
+ * Facts by folded email. `receivedBy`: a time after every message of the batch was received (now,
+ * unless the caller took it earlier): a read begun since (strictly later, on a clock counting
+ * milliseconds) serves all of them.
+ */
+export async function readFacts(messages: readonly UserMessage[], rt: Deps, receivedBy = rt.clock.now()): Promise<Map<string, FactOrError>> {
   const facts = new Map<string, FactOrError>();
   const emails = new Map<string, string>();
   /** The latest event time of each user's messages: a list read serves them only if it is newer. */
   const latestEvent = new Map<string, number>();
   const usersOfGroup = new Map<string, Set<string>>();
+  /** Users whose every message in the batch is a re-check (`HintMessage.recheck`). */
+  const onlyRechecks = new Set<string>();
+  const notOnlyRechecks = new Set<string>();
   for (const message of messages) {
     const email = message.user?.email ?? '';
     const key = foldName(email);
+    if (message.kind === 'hint' && message.recheck === true && !notOnlyRechecks.has(key)) onlyRechecks.add(key);
+    else {
+      notOnlyRechecks.add(key);
+      onlyRechecks.delete(key);
+    }
     emails.set(key, email);
     latestEvent.set(key, Math.max(latestEvent.get(key) ?? 0, Date.parse(message.occurredAt)));
     if (message.group !== undefined) usersOfGroup.set(message.group, (usersOfGroup.get(message.group) ?? new Set<string>()).add(key));
@@ -61,7 +75,7 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
     // A recent read of the user, or any recent list holding them, is their whole record (a re-check names no group).
     for (const key of emails.keys()) {
       const seen = recent.findUser(key, rt.clock.now());
-      if (seen === undefined || !servedBy(seen.readAt, latestEvent.get(key) ?? 0, rt.clock.now())) continue;
+      if (seen === undefined || !(seen.readAt > receivedBy || servedBy(seen.readAt, latestEvent.get(key) ?? 0, rt.clock.now()))) continue;
       facts.set(key, seen.user === undefined ? { kind: 'gone', at: seen.readAt } : { kind: 'present', user: seen.user, at: seen.readAt });
     }
   }
@@ -117,11 +131,12 @@ export async function readFacts(messages: readonly UserMessage[], rt: Deps): Pro
       serve({ readAt, members: new Map(members.map((user) => [foldName(user.email), user])) }, users);
     }, []);
   }
-  for (const [key, email] of emails) {
-    if (facts.has(key)) continue;
+  // Re-checks last, and only with a turn nobody else waits for: their removal is applied already.
+  const singles = [...emails].filter(([key]) => !facts.has(key)).sort(([a], [b]) => Number(onlyRechecks.has(a)) - Number(onlyRechecks.has(b)));
+  for (const [key, email] of singles) {
     await attempt(async () => {
       const readAt = rt.clock.now();
-      const user = await rt.umapi.getUser(email);
+      const user = await rt.umapi.getUser(email, onlyRechecks.has(key) ? { maxWaitMs: 0 } : {});
       recent?.putUser(key, { readAt, user });
       facts.set(key, user === undefined ? { kind: 'gone', at: readAt } : { kind: 'present', user, at: readAt });
     }, [key]);
@@ -169,17 +184,6 @@ async function readOrgIfCheaper(unread: number, recent: RecentGroupReads, rt: De
     if (error instanceof OrgTooLargeToRead) return undefined;
     throw error;
   }
-}
-
-/**
- * A read made at `readAt` serves a user whose latest event happened at `eventAt` only if it was made
- * after it (less the clock skew), and only for recent events: an event delivered long after it
- * happened (an Adobe retry hours later) is read afresh rather than trusted to be older than a read.
- * A stale answer could only miss an add: every fact carries its read time, and last writer wins
- * keeps it from undoing a newer event's removal.
- */
-function servedBy(readAt: number, eventAt: number, now: number): boolean {
-  return eventAt + CLOCK_SKEW_MS <= readAt && now - eventAt <= REUSE_EVENT_AGE_MS;
 }
 
 /**

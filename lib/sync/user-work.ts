@@ -29,6 +29,7 @@ import type { SyncRuntime, TargetBinding } from './runtime.js';
 import type { TargetReport, WorkReport } from './per-target.js';
 import { applyUsersInTarget, mayConcern, type UserFact, type UserMessage, type UserWork, type WorkInTarget } from './user-batch.js';
 import { readFacts } from './user-facts.js';
+import { proveRemovalsByLists } from './removal-proofs.js';
 import { claimLeaseMs, withinBudget, type WorkBudget } from './work-budget.js';
 import { toTargetFailure, WorkFailedError, type TargetFailure } from './work-errors.js';
 
@@ -52,11 +53,17 @@ export async function applyUserWork(messages: readonly UserMessage[], rt: Deps, 
   const results: (MessageResult | undefined)[] = messages.map((message) => (message.user === undefined ? { ok: false, error: new UserlessHintError(message.id) } : undefined));
   const pending = messages.map((message, index) => ({ message, index })).filter(({ index }) => results[index] === undefined);
 
-  // 1. What the events prove on their own: applied at once.
+  // 1. Removals, applied at once: those their events prove, and those their group's member list,
+  // read after them, proves (a removal from a Campaign product profile: `removal-proofs.ts`).
+  const receivedBy = rt.clock.now();
   const targetConfigs = rt.targets.map((b) => b.config);
+  const toProve = pending.flatMap(({ message, index }) =>
+    message.kind === 'delta' && message.change === 'membership.removed' && !isRemovalProvedByEvent(message, targetConfigs) ? [{ index, message }] : [],
+  );
+  const provedByList = await proveRemovalsByLists(toProve, receivedBy, rt);
   const urgent = pending.flatMap(({ message, index }) => {
-    const fact = message.kind === 'delta' && isRemovalProvedByEvent(message, targetConfigs) ? removalFactOf(message) : undefined;
-    return fact === undefined ? [] : [{ index, work: { message, fact } }];
+    const proved = message.kind === 'delta' && (isRemovalProvedByEvent(message, targetConfigs) || provedByList.has(index));
+    return proved ? [{ index, work: { message, fact: removalFactOf(message) } }] : [];
   });
   // Their target calls go before any other work's waiting in this process (`call-priority.ts`).
   const urgentProgress = await asUrgent(() => applyInEveryTarget(urgent.map((u) => u.work), rt, budget));
@@ -84,7 +91,7 @@ export async function applyUserWork(messages: readonly UserMessage[], rt: Deps, 
     if (!done.has(entry.message.id)) toRead.push(entry);
     else results[entry.index] = { ok: true, report: alreadyDone(entry.message, rt) };
   }
-  const facts = await readFacts(toRead.map(({ message }) => message), rt);
+  const facts = await readFacts(toRead.map(({ message }) => message), rt, receivedBy);
   const readable: { index: number; work: UserWork }[] = [];
   for (const { message, index } of toRead) {
     const fact = facts.get(foldName(message.user?.email ?? ''));
@@ -120,7 +127,7 @@ function alreadyDone(message: UserMessage, rt: Deps): WorkReport {
   return { messageId: message.id, targets };
 }
 
-/** The fact a removal proved by its event stands for (`isRemovalProvedByEvent`). */
+/** The fact a proved removal stands for (by its event, or by its group's list): the event's own. */
 function removalFactOf(message: DeltaMessage): UserFact {
   const at = Date.parse(message.occurredAt);
   return message.change === 'membership.removed' && message.group !== undefined ? { kind: 'removed-from', group: message.group, at } : { kind: 'gone', at };
@@ -139,6 +146,7 @@ export function recheckOf(message: DeltaMessage): HintMessage {
     ...(message.actor ? { actor: message.actor } : {}),
     user: message.user,
     reason: `re-check after ${message.change} of ${message.group ?? 'the org'} (event ${message.id})`,
+    recheck: true,
   };
 }
 

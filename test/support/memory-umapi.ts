@@ -5,15 +5,18 @@
  */
 import type { ImsGroup, ImsUser } from '../../lib/domain/ims.js';
 import { IncompleteReadError, ThrottledError } from '../../lib/errors.js';
-import type { Umapi } from '../../lib/ims/port.js';
+import type { ReadOptions, Umapi } from '../../lib/ims/port.js';
 import { readAllPages } from '../../lib/ims/umapi-paging.js';
 import type { UmapiAnswer } from '../../lib/ims/umapi-request.js';
 import type { OrgFixture } from '../../local/fixtures/types.js';
 
 export interface MemoryUmapi extends Umapi {
   fixture: OrgFixture;
-  /** 'incomplete': listUsers raises IncompleteReadError; 'throttled': every call raises ThrottledError. */
-  failure: 'none' | 'incomplete' | 'throttled';
+  /**
+   * 'incomplete': listUsers raises IncompleteReadError; 'throttled': every call raises ThrottledError;
+   * 'busy': other callers have reserved the budget's turns, so a read that may not wait (`maxWaitMs: 0`) is throttled.
+   */
+  failure: 'none' | 'incomplete' | 'throttled' | 'busy';
   calls: Record<string, number>;
   /** Page the org read (all in one answer when absent). */
   pageSize?: number;
@@ -59,13 +62,13 @@ export function memoryUmapi(fixture: OrgFixture): MemoryUmapi {
       });
       return users ?? [];
     },
-    async getUser(email) {
-      count('getUser');
+    async getUser(email, options) {
+      count('getUser', options);
       const user = fixture.users.find((u) => u.email.toLowerCase() === email.toLowerCase());
       return user ? expand(user) : undefined;
     },
-    async listGroupUsers(group) {
-      count('listGroupUsers');
+    async listGroupUsers(group, options) {
+      count('listGroupUsers', options);
       if (!fixture.groups.some((g) => g.name.toLowerCase() === group.toLowerCase())) return undefined;
       return fixture.users.map(expand).filter((u) => u.groups.some((g) => g.toLowerCase() === group.toLowerCase()));
     },
@@ -75,9 +78,11 @@ export function memoryUmapi(fixture: OrgFixture): MemoryUmapi {
       return fixture.groups.map((g) => ({ groupName: g.name, type: g.type, memberCount: members(g.name) }));
     },
   };
-  function count(call: string) {
+  function count(call: string, options?: ReadOptions) {
     umapi.calls[call] = (umapi.calls[call] ?? 0) + 1;
     if (umapi.failure === 'throttled') throw new ThrottledError('umapi', 30_000);
+    // A busy budget has no turn free now: only a read that may wait for its turn gets one.
+    if (umapi.failure === 'busy' && options?.maxWaitMs === 0) throw new ThrottledError('umapi', 5_000);
   }
   return umapi;
 }

@@ -293,4 +293,29 @@ describe('planning a user once for the works one read serves', () => {
     expect(reads.count).toBe(2);
     expect(prod.members('AEM-Authors')).toContain('omar@acme.com');
   });
+
+  it('reads a re-check last, and only with a turn of the budget nobody waits for: while the budget is busy it waits, an addition does not', async () => {
+    const world = demoRuntime();
+    const runtime = { ...world.runtime, recentGroupReads: largeOrg(world.clock.now()) };
+    const order: string[] = [];
+    const getUser = world.umapi.getUser.bind(world.umapi);
+    world.umapi.getUser = async (email, options) => {
+      order.push(`${email}${options?.maxWaitMs === 0 ? ' (only a free turn)' : ''}`);
+      return getUser(email, options);
+    };
+    world.umapi.failure = 'busy';
+    const rc = { ...recheck('rc', 'li@acme.com', '2026-11-23T09:59:00.000Z'), recheck: true as const };
+
+    const facts = await readFacts([rc, added('a1', 'jane@acme.com', 'AEM-Authors')], runtime);
+
+    expect(order).toEqual(['jane@acme.com', 'li@acme.com (only a free turn)']);
+    expect(facts.get('jane@acme.com')).toMatchObject({ kind: 'present' });
+    expect(facts.get('li@acme.com')).toMatchObject({ error: expect.objectContaining({ name: 'ThrottledError' }) });
+
+    // The same user with a message that is not a re-check is read as that message is.
+    order.length = 0;
+    const both = await readFacts([rc, added('a2', 'li@acme.com', 'AEM-Authors')], { ...runtime, recentGroupReads: largeOrg(world.clock.now()) });
+    expect(order).toEqual(['li@acme.com']);
+    expect(both.get('li@acme.com')).toMatchObject({ kind: 'present' });
+  });
 });
