@@ -8,7 +8,9 @@
  *
  * One read of P proves the batch's removals from P (a FIFO group holds them together:
  * `messageGroupOf`), and, kept in the recent reads, every removal delivered later that happened
- * before it (`recent-group-reads.ts`). P's list is read when it costs no more pages than `GET user`
+ * before it (`recent-group-reads.ts`). A recent read of the user's whole record that happened after
+ * the event (their own, or a list holding them: the whole org's in a small org's burst) settles it
+ * too, with no read at all. P's list is read when it costs no more pages than `GET user`
  * for each of those removals would; else each is read alone by the read path, as an addition is.
  *
  * Never a proof from what is not known: a user P's list still holds keeps P (through a group), and
@@ -45,9 +47,6 @@ export async function proveRemovalsByLists(removals: readonly Removal[], receive
     const key = foldName(removal.message.group);
     byGroup.set(key, [...(byGroup.get(key) ?? []), removal]);
   }
-  // The group sizes that say whether a list is worth its pages come with the org's group list (cached 10 minutes).
-  if (rt.orgGroups.peek() === undefined) await rt.orgGroups.get().catch(() => undefined);
-
   for (const list of byGroup.values()) {
     const group = (list[0] as Removal).message.group as string;
     const eventAt = (message: DeltaMessage): number => Date.parse(message.occurredAt);
@@ -61,10 +60,21 @@ export async function proveRemovalsByLists(removals: readonly Removal[], receive
       return undecided;
     };
     // An earlier read speaks for a removal if it began after the batch was received, or the event is old enough for it.
+    const covers = (readAt: number) => (r: Removal) => readAt > receivedBy || servedBy(readAt, eventAt(r.message), rt.clock.now());
     const cached = recent.get(group, rt.clock.now());
-    const open = cached === undefined ? list : decide(cached, list, (r) => cached.readAt > receivedBy || servedBy(cached.readAt, eventAt(r.message), rt.clock.now()));
+    const undecided = cached === undefined ? list : decide(cached, list, covers(cached.readAt));
+    // Or a recent read of the user's whole record (their own, or a list holding them: the org's, another group's).
+    const open = undecided.filter((removal) => {
+      const seen = recent.findUser(foldName(removal.message.user.email), rt.clock.now());
+      if (seen === undefined || !covers(seen.readAt)(removal)) return true;
+      if (seen.user === undefined || !seen.user.groups.some((g) => foldName(g) === foldName(group))) proved.add(removal.index);
+      return false;
+    });
+    if (open.length === 0) continue;
+    // The group sizes that say whether a list is worth its pages come with the org's group list (cached 10 minutes).
+    if (rt.orgGroups.peek() === undefined) await rt.orgGroups.get().catch(() => undefined);
     const size = rt.orgGroups.sizeOf(group);
-    if (open.length === 0 || size === undefined || Math.max(1, Math.ceil(size / USERS_PER_PAGE)) > open.length) continue;
+    if (size === undefined || Math.max(1, Math.ceil(size / USERS_PER_PAGE)) > open.length) continue;
     try {
       const readAt = rt.clock.now();
       const members = await rt.umapi.listGroupUsers(group);

@@ -70,6 +70,20 @@ describe('a removal from a Campaign product profile, proved by the profile’s m
     expect(w.umapi.calls).toEqual({});
   });
 
+  it('a recent read of the user’s whole record, made after the event, proves it with no read at all', async () => {
+    const w = world();
+    w.umapi.calls = {};
+    const jane = await w.umapi.getUser('jane@acme.com');
+    w.runtime.recentGroupReads.putUser('jane@acme.com', { readAt: w.clock.now(), user: jane });
+    w.umapi.calls = {};
+    w.clock.advance(1_000);
+    const results = await applyBatch([removed('rm-jane', 'jane@acme.com', '2026-11-23T09:59:50.000Z')], w.runtime);
+
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(w.target('acme-campaign').members('delivery')).not.toContain('jane@acme.com');
+    expect(w.umapi.calls).toEqual({});
+  });
+
   it('proves nothing from a list it could not read: the removal waits on the queue, and nothing is removed', async () => {
     const w = world();
     w.umapi.failure = 'throttled';
