@@ -86,9 +86,10 @@ export type WorkMessage = z.infer<typeof WorkMessage>;
  * who left the org has no access anywhere; a user who left a user group is out of it. But a user who
  * left a product profile may still hold it through a user group that carries it (UMAPI's
  * `directOnly=false`, contracts/ims-and-umapi.md §3.1), and UMAPI does not say which groups carry
- * which profiles: a profile a Campaign target maps (its association mask) is read from UMAPI first,
- * as an addition is. Without the targets (replay, which loads no configuration) every removal
- * counts: that only picks its queue, and the worker, which has them, decides again.
+ * which profiles: a removal from a profile a Campaign target maps (its association mask) needs a
+ * UMAPI read first (its member list, lib/sync/removal-proofs.ts). Without the targets (replay,
+ * which loads no configuration) every removal counts: that only picks its queue, and the worker,
+ * which has them, decides again.
  */
 export function isRemovalProvedByEvent(message: WorkMessage, targets?: readonly Target[]): boolean {
   if (message.kind !== 'delta') return false;

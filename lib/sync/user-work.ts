@@ -8,7 +8,9 @@
  * the budget), which catches what else the event implies — e.g. a profile removal that ends access to an
  * instance. Last writer wins per (target, user, group), so the re-check can never re-add what a newer
  * event removed. A removal from a product profile that Campaign maps is not proved by its event (a
- * user group may carry the same profile): it is read first, as an addition is (`isRemovalProvedByEvent`).
+ * user group may carry the same profile, `isRemovalProvedByEvent`): the profile's member list, read
+ * after it, proves it (`removal-proofs.ts`), and it is then applied the same way; unproved, it is read
+ * as an addition is.
  *
  * Then adds and hints read the truth (one UMAPI read per user, however many of their events the
  * batch holds, or one group member list for several of them: `user-facts.ts`): granting access is
